@@ -1,0 +1,1 @@
+"""tweetcare: event-driven customer care on X (ingest, triage, SLA, API)."""

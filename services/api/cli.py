@@ -1,0 +1,14 @@
+"""`tweetcare api ...` subcommands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.plumbing.cli_support import command_group, not_built_yet
+
+
+def register(subparsers: Any) -> None:
+    """Add `tweetcare api` and its subcommands."""
+    group = command_group(subparsers, "api", "the api service")
+    run = group.add_parser("run", help="run the api service")
+    run.set_defaults(handler=not_built_yet("issue 5"))

@@ -1,0 +1,1 @@
+"""Real Kafka and Elasticsearch on loopback, fetched from Maven Central (`tweetcare infra`)."""

@@ -1,0 +1,1 @@
+"""What every service shares: event codecs, settings helpers, JSON logs and metrics helpers."""

@@ -1,0 +1,92 @@
+"""Types shared by every event: ids, UTC millisecond timestamps, the case key, the event base."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+_ID_PATTERN = r"^[0-9A-Za-z_.:\-]{1,64}$"
+
+
+def _to_utc_ms(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must carry a time zone (UTC)")
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+
+
+def format_utc_ms(value: datetime) -> str:
+    """``2026-11-22T13:45:48.123Z``: the one wire format of every timestamp."""
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+UtcTime = Annotated[
+    datetime,
+    AfterValidator(_to_utc_ms),
+    PlainSerializer(format_utc_ms, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$",
+            "description": "UTC timestamp with milliseconds, e.g. 2026-11-22T13:45:48.123Z",
+        }
+    ),
+]
+"""A UTC timestamp, truncated to milliseconds, written as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+
+Id = Annotated[str, Field(pattern=_ID_PATTERN, description="An identifier, always a string")]
+"""Tweet, user, case, action and event ids: strings (X ids exceed JavaScript's integers)."""
+
+CaseKey = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9A-Za-z_.\-]{1,64}:[0-9A-Za-z_.\-]{1,64}$",
+        description="brand:customer_user_id — the Kafka key of every case-touching event",
+    ),
+]
+"""The partitioning key that keeps one case (one brand, one customer) on one partition."""
+
+
+def case_key(brand: str, customer_id: str) -> str:
+    """The case key of ``customer_id``'s conversations with ``brand``."""
+    return f"{brand}:{customer_id}"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class Channel(StrEnum):
+    PUBLIC = "public"
+    DM = "dm"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Event(BaseModel):
+    """Base of every event: immutable, no unknown fields, an ``event_id`` for idempotence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+    event_id: Id = Field(description="Unique per event; consumers ignore a repeat")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=False)
+
+
+class Part(BaseModel):
+    """Base of nested parts of an event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")

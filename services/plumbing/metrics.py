@@ -1,0 +1,30 @@
+"""Metrics helpers: per-service metrics modules build on an injectable registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "DlqMetrics", "exposition", "new_registry"]
+
+
+def new_registry() -> CollectorRegistry:
+    """A fresh registry; tests pass their own so counts never leak between them."""
+    return CollectorRegistry(auto_describe=True)
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The registry in the Prometheus text format, for a ``/metrics`` endpoint."""
+    return generate_latest(registry)
+
+
+class DlqMetrics:
+    """Counts messages sent to a dead-letter topic, by source topic and reason code."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.dead_letters = Counter(
+            "tweetcare_dead_letters",
+            "Messages sent to a dead-letter topic, by source topic and reason",
+            ["topic", "reason"],
+            registry=registry,
+        )
