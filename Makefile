@@ -1,0 +1,62 @@
+# tweetcare — the two commands are `make demo` and `make test`; see README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TWEETCARE := $(BIN)/tweetcare
+
+.PHONY: help setup test lint types unit up down status demo bench clean-venv
+
+help:
+	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
+	@echo "make demo    run the whole system (arrives with the end-to-end issue; see README)"
+	@echo "make up | down | status    local Kafka + Elasticsearch"
+	@echo "make lint | types | unit   the checks one by one (unit needs no infrastructure)"
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
+	@echo "setup: creating $(VENV) and installing tweetcare with its test tools (first time: a minute or two)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --progress-bar off -c constraints.txt -e '.[test]'
+	@touch $@
+	@echo "setup: done"
+
+setup: $(VENV)/.installed
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+up: setup
+	$(TWEETCARE) infra up
+
+down: setup
+	$(TWEETCARE) infra down
+
+status: setup
+	$(TWEETCARE) infra status
+
+# Starts the infrastructure, runs every check, and stops the infrastructure even when one fails.
+test: setup
+	@$(TWEETCARE) infra up || { $(TWEETCARE) infra down; exit 1; }
+	@status=0; \
+	  $(MAKE) --no-print-directory lint || status=1; \
+	  $(MAKE) --no-print-directory types || status=1; \
+	  $(BIN)/pytest || status=1; \
+	  $(TWEETCARE) infra down; \
+	  exit $$status
+
+demo: setup
+	@echo "make demo: the end-to-end demo arrives with the agent-console issue; today run"
+	@echo "  make up   (real Kafka + Elasticsearch)  and  make test  (every check)."
+	@exit 2
+
+clean-venv:
+	rm -rf $(VENV)

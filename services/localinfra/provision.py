@@ -1,0 +1,52 @@
+"""Topics and index templates: created idempotently on a running Kafka and Elasticsearch."""
+
+from __future__ import annotations
+
+import urllib.error
+
+from services.localinfra import elasticsearch
+from services.localinfra.procs import InfraError
+from services.localinfra.settings import InfraSettings
+from services.plumbing.contracts.codecs import TopicName, dlq_topic
+from services.plumbing.indices import templates
+
+
+def topic_names() -> list[str]:
+    """Every topic tweetcare uses: the event topics and their dead-letter topics."""
+    names = [t.value for t in TopicName]
+    return names + [dlq_topic(n) for n in names]
+
+
+def create_topics(settings: InfraSettings) -> list[str]:
+    """Create the missing topics with ``kafka_partitions`` partitions; returns those created."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=30000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [n for n in topic_names() if n not in existing]
+        if missing:
+            admin.create_topics(
+                {
+                    n: {"num_partitions": settings.kafka_partitions, "replication_factor": 1}
+                    for n in missing
+                },
+                timeout_ms=30000,
+                wait_for_metadata=True,
+            )
+        return missing
+    finally:
+        admin.close()
+
+
+def put_templates(settings: InfraSettings) -> list[str]:
+    """Install (or update) the index templates; returns their names."""
+    names = []
+    for name, body in templates(settings.es_index_prefix).items():
+        try:
+            elasticsearch.request(settings, "PUT", f"/_index_template/{name}", body)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:500]
+            raise InfraError(f"installing index template {name} failed: {detail}") from exc
+        names.append(name)
+    return names

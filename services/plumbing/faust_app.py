@@ -1,0 +1,39 @@
+"""The one way tweetcare builds a faust application: raw bytes in and out, codecs do the rest.
+
+Agents receive ``bytes`` and decode with the topic's codec themselves, so a malformed message
+becomes a dead letter instead of an exception inside faust's deserializer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from services.plumbing.settings import KafkaSettings
+
+
+def make_app(
+    app_id: str,
+    kafka: KafkaSettings,
+    *,
+    web_port: int | None = None,
+    store: str = "memory://",
+    **overrides: Any,
+) -> faust.App:
+    """A faust app on ``kafka`` with tweetcare's defaults (acks=all, earliest offset, raw serde)."""
+    options: dict[str, Any] = {
+        "broker": f"kafka://{kafka.kafka_bootstrap}",
+        "store": store,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "topic_partitions": kafka.kafka_partitions,
+        "topic_replication_factor": kafka.kafka_replication,
+        "consumer_auto_offset_reset": "earliest",
+        "producer_acks": -1,
+        "web_enabled": web_port is not None,
+        "web_port": web_port or 6066,
+        "web_bind": "127.0.0.1",
+    }
+    options.update(overrides)
+    return faust.App(app_id, **options)

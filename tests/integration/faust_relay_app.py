@@ -1,0 +1,55 @@
+"""A faust worker for the integration tests: decode with the codec, relay or dead-letter.
+
+Run as ``python -m tests.integration.faust_relay_app worker``; the topics come from settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW
+from services.plumbing.contracts.deadletter import DeadLetter
+from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.faust_app import make_app
+from services.plumbing.settings import KafkaSettings, load_settings
+
+
+class RelaySettings(KafkaSettings):
+    relay_app_id: str
+    relay_in: str
+    relay_out: str
+    relay_dlq: str
+
+
+settings = load_settings(RelaySettings)
+app = make_app(settings.relay_app_id, settings)
+source = app.topic(settings.relay_in)
+relayed = app.topic(settings.relay_out)
+dead = app.topic(settings.relay_dlq)
+
+
+@app.agent(source)
+async def relay(stream: Any) -> AsyncIterator[None]:
+    async for event in stream.events():
+        message = event.message
+        result = decode_or_dead_letter(
+            TWEETS_RAW,
+            topic=message.topic,
+            key=message.key,
+            value=message.value,
+            partition=message.partition,
+            offset=message.offset,
+            consumer="faust-relay-test",
+            now=datetime.now(UTC),
+        )
+        if isinstance(result, DeadLetter):
+            await dead.send(key=message.key, value=DEAD_LETTERS.encode(result))
+        else:
+            await relayed.send(key=result.case_key.encode(), value=TWEETS_RAW.encode(result))
+        yield None
+
+
+if __name__ == "__main__":
+    app.main()
