@@ -10,6 +10,7 @@ TWEETCARE := $(BIN)/tweetcare
 help:
 	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
 	@echo "make demo    run the whole system (arrives with the end-to-end issue; see README)"
+	@echo "make bench   run the benchmarks under bench/ and print their figures"
 	@echo "make up | down | status    local Kafka + Elasticsearch"
 	@echo "make lint | types | unit   the checks one by one (unit needs no infrastructure)"
 
@@ -52,6 +53,13 @@ test: setup
 	  $(BIN)/pytest || status=1; \
 	  $(TWEETCARE) infra down; \
 	  exit $$status
+
+# Benchmarks measure speed and memory targets (never timed unit tests); each script prints its figures.
+bench: setup
+	@$(TWEETCARE) infra up
+	@status=0; for script in bench/*.py; do \
+	  echo "== $$script"; $(BIN)/python $$script || status=1; \
+	done; exit $$status
 
 demo: setup
 	@echo "make demo: the end-to-end demo arrives with the agent-console issue; today run"

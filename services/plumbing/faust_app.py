@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import faust
+from prometheus_client import CollectorRegistry
 
+from services.plumbing.metrics import CONTENT_TYPE_LATEST, exposition
 from services.plumbing.settings import KafkaSettings
 
 
@@ -37,3 +39,16 @@ def make_app(
     }
     options.update(overrides)
     return faust.App(app_id, **options)
+
+
+def add_ops_pages(app: faust.App, registry: CollectorRegistry) -> None:
+    """Serve ``/metrics`` (Prometheus text) and ``/healthz`` on the worker's web port."""
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        # aiohttp refuses a charset inside content_type=, so the full header goes in headers.
+        return web.bytes(exposition(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    @app.page("/healthz")
+    async def healthz(web: Any, request: Any) -> Any:
+        return web.json({"status": "ok"})

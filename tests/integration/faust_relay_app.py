@@ -12,7 +12,8 @@ from typing import Any
 from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW
 from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.deadletters import decode_or_dead_letter
-from services.plumbing.faust_app import make_app
+from services.plumbing.faust_app import add_ops_pages, make_app
+from services.plumbing.metrics import DlqMetrics, new_registry
 from services.plumbing.settings import KafkaSettings, load_settings
 
 
@@ -21,10 +22,14 @@ class RelaySettings(KafkaSettings):
     relay_in: str
     relay_out: str
     relay_dlq: str
+    relay_web_port: int
 
 
 settings = load_settings(RelaySettings)
-app = make_app(settings.relay_app_id, settings)
+app = make_app(settings.relay_app_id, settings, web_port=settings.relay_web_port)
+registry = new_registry()
+metrics = DlqMetrics(registry)
+add_ops_pages(app, registry)
 source = app.topic(settings.relay_in)
 relayed = app.topic(settings.relay_out)
 dead = app.topic(settings.relay_dlq)
@@ -45,6 +50,7 @@ async def relay(stream: Any) -> AsyncIterator[None]:
             now=datetime.now(UTC),
         )
         if isinstance(result, DeadLetter):
+            metrics.dead_letters.labels(message.topic, result.reason_code.value).inc()
             await dead.send(key=message.key, value=DEAD_LETTERS.encode(result))
         else:
             await relayed.send(key=result.case_key.encode(), value=TWEETS_RAW.encode(result))

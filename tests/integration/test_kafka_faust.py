@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -64,6 +66,13 @@ def _consume(
     return values
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def test_faust_agent_decodes_relays_and_dead_letters(
     kafka_bootstrap: str, fresh_topics: object, tmp_path: Path
 ) -> None:
@@ -86,6 +95,7 @@ def test_faust_agent_decodes_relays_and_dead_letters(
         "TWEETCARE_RELAY_IN": source,
         "TWEETCARE_RELAY_OUT": out,
         "TWEETCARE_RELAY_DLQ": dlq,
+        "TWEETCARE_RELAY_WEB_PORT": str(web_port := _free_port()),
     }
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -98,6 +108,8 @@ def test_faust_agent_decodes_relays_and_dead_letters(
     try:
         relayed = _consume(kafka_bootstrap, out, 2, timeout_s=90, worker=worker)
         dead = _consume(kafka_bootstrap, dlq, 1, timeout_s=30, worker=worker)
+        health = httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=10)
+        exposition = httpx.get(f"http://127.0.0.1:{web_port}/metrics", timeout=10)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -113,3 +125,6 @@ def test_faust_agent_decodes_relays_and_dead_letters(
     assert letter.source_topic == source
     assert letter.payload == '{"version": 1, "tweet_id": 17}'
     assert letter.key == "acme:4001"
+    assert health.json() == {"status": "ok"}
+    counted = f'tweetcare_dead_letters_total{{reason="schema_violation",topic="{source}"}} 1.0'
+    assert counted in exposition.text
