@@ -57,7 +57,7 @@ test: setup
 # Benchmarks measure speed and memory targets (never timed unit tests); each script prints its figures.
 bench: setup
 	@$(TWEETCARE) infra up
-	@status=0; for script in bench/*.py; do \
+	@status=0; for script in bench/[!_]*.py; do \
 	  echo "== $$script"; $(BIN)/python $$script || status=1; \
 	done; exit $$status
 
