@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from services.plumbing.contracts.actions import Actor
 from services.plumbing.contracts.common import CaseKey, Channel, Event, Id, UtcTime
@@ -12,6 +12,27 @@ from services.plumbing.contracts.common import CaseKey, Channel, Event, Id, UtcT
 
 class OutboxReply(Event):
     """A reply to post on X, at most once per ``reply_id``. A DM case is only answered by DM."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"channel": {"const": "public"}}},
+                    "then": {
+                        "required": ["in_reply_to_tweet_id"],
+                        "properties": {"in_reply_to_tweet_id": {"type": "string"}},
+                    },
+                },
+                {
+                    "if": {"properties": {"channel": {"const": "dm"}}},
+                    "then": {
+                        "required": ["dm_recipient_id"],
+                        "properties": {"dm_recipient_id": {"type": "string"}},
+                    },
+                },
+            ]
+        }
+    )
 
     version: Literal[1] = 1
     reply_id: Id
