@@ -2,13 +2,110 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from aiokafka.errors import KafkaConnectionError
+
+from services.ingest.brands import BrandConfigError
+from services.ingest.dedupe import Admission, RetweetPolicy, SeenWindow
+from services.ingest.pacing import Pacing, PacingError
+from services.ingest.replay import FileFormat, load_events, replay, stderr_progress
+from services.ingest.replay_plan import plan
+from services.ingest.settings import IngestSettings
 from services.plumbing.cli_support import command_group, not_built_yet
+from services.plumbing.contracts.codecs import TWEETS_RAW
+from services.plumbing.publisher import EventPublisher, make_producer
+from services.plumbing.settings import load_settings
+
+
+def _replay(args: argparse.Namespace) -> int:
+    settings = load_settings(IngestSettings)
+    try:
+        pacing = Pacing.parse(args.speed, args.rate)
+        started = datetime.now(UTC)
+        events = load_events(Path(args.file), FileFormat(args.format), args.brand)
+    except (PacingError, BrandConfigError, ValueError, OSError) as exc:
+        print(f"tweetcare ingest replay: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"replay: {len(events):,} tweets read from {args.file} ({args.format}), "
+        f"publishing to {args.topic} at {settings.kafka_bootstrap}",
+        file=sys.stderr,
+    )
+    items = plan(
+        events,
+        pacing,
+        loops=None if args.loop else args.loops,
+        rebase_to=started if args.rebase_to_now else None,
+    )
+    admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
+
+    async def run() -> None:
+        producer = make_producer(settings, client_id="tweetcare-ingest-replay")
+        try:
+            await producer.start()
+            publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=args.topic)
+            report = await replay(
+                items, publisher, admission, progress=stderr_progress, limit=args.limit
+            )
+            print(
+                f"replay: done: {report.published:,} published in {report.seconds:.1f}s "
+                f"({report.rate:,.0f}/s); {report.counts}",
+                file=sys.stderr,
+            )
+        finally:
+            await producer.stop()
+
+    try:
+        asyncio.run(run())
+    except KafkaConnectionError:
+        print(
+            f"tweetcare ingest replay: Kafka is not reachable at {settings.kafka_bootstrap}: "
+            "start it with `tweetcare infra up` or set TWEETCARE_KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def register(subparsers: Any) -> None:
     """Add `tweetcare ingest` and its subcommands."""
-    group = command_group(subparsers, "ingest", "the ingest service")
+    group = command_group(subparsers, "ingest", "the ingest service (X gateway, replays)")
     run = group.add_parser("run", help="run the ingest service")
     run.set_defaults(handler=not_built_yet("issue 3"))
+    rep = group.add_parser(
+        "replay",
+        help="publish a file's tweets to tweets.raw (X v2 JSON, TWCS CSV, IBM JSON)",
+        description="Publish a file's tweets to Kafka, paced, each tweet once.",
+    )
+    rep.add_argument("file", help="the file to replay")
+    rep.add_argument("--format", required=True, choices=[f.value for f in FileFormat])
+    rep.add_argument("--speed", default="max", help="real-time factor (e.g. 60) or 'max'")
+    rep.add_argument("--rate", type=float, default=None, help="at most N tweets a second")
+    loops = rep.add_mutually_exclusive_group()
+    loops.add_argument("--loop", action="store_true", help="replay again and again until stopped")
+    loops.add_argument("--loops", type=int, default=1, help="replay N times (ids made unique)")
+    rep.add_argument(
+        "--brand",
+        action="append",
+        default=[],
+        metavar="HANDLE=BRAND",
+        help="map a customer-facing handle to a brand (repeatable); other brand handles found "
+        "in the file are brands of their own",
+    )
+    rep.add_argument(
+        "--retweets", default="drop", choices=[p.value for p in RetweetPolicy], help="retweets"
+    )
+    rep.add_argument(
+        "--rebase-to-now",
+        action="store_true",
+        help="move the file's times so the first tweet is now (live demos)",
+    )
+    rep.add_argument("--topic", default=TWEETS_RAW.topic, help=argparse.SUPPRESS)
+    rep.add_argument("--limit", type=int, default=None, help="stop after N published tweets")
+    rep.set_defaults(handler=_replay)

@@ -20,9 +20,8 @@ def _to_utc_ms(value: datetime) -> datetime:
 
 def format_utc_ms(value: datetime) -> str:
     """``2026-11-22T13:45:48.123Z``: the one wire format of every timestamp."""
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 UtcTime = Annotated[

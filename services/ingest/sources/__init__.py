@@ -1,0 +1,1 @@
+"""Replay sources: files in the formats support data comes in, turned into tweet events."""
