@@ -13,14 +13,68 @@ from aiokafka.errors import KafkaConnectionError
 
 from services.ingest.brands import BrandConfigError
 from services.ingest.dedupe import Admission, RetweetPolicy, SeenWindow
+from services.ingest.generator import generate
 from services.ingest.pacing import Pacing, PacingError
 from services.ingest.replay import FileFormat, load_events, replay, stderr_progress
-from services.ingest.replay_plan import plan
+from services.ingest.replay_plan import plan, plan_stream
 from services.ingest.settings import IngestSettings
 from services.plumbing.cli_support import command_group, not_built_yet
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import load_settings
+
+
+def _publish(
+    settings: IngestSettings, topic: str, items: Any, admission: Admission, limit: int | None
+) -> int:
+    """Publish planned items to ``topic``; a clear error when Kafka cannot be reached."""
+
+    async def run() -> None:
+        producer = make_producer(settings, client_id="tweetcare-ingest-replay")
+        try:
+            await producer.start()
+            publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=topic)
+            report = await replay(
+                items, publisher, admission, progress=stderr_progress, limit=limit
+            )
+            print(
+                f"replay: done: {report.published:,} published in {report.seconds:.1f}s "
+                f"({report.rate:,.0f}/s); {report.counts}",
+                file=sys.stderr,
+            )
+        finally:
+            await producer.stop()
+
+    try:
+        asyncio.run(run())
+    except KafkaConnectionError:
+        print(
+            f"tweetcare ingest: Kafka is not reachable at {settings.kafka_bootstrap}: "
+            "start it with `tweetcare infra up` or set TWEETCARE_KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    settings = load_settings(IngestSettings)
+    try:
+        pacing = Pacing.parse(args.speed, args.rate)
+    except PacingError as exc:
+        print(f"tweetcare ingest generate: {exc}", file=sys.stderr)
+        return 2
+    start = datetime.now(UTC)
+    items: Any = plan_stream(
+        generate(args.seed, start, tweets_per_minute=args.per_minute), pacing, start
+    )
+    print(
+        f"generate: bilingual stream, seed {args.seed}, about {args.per_minute:g} tweets/min "
+        f"of event time, to {args.topic} at {settings.kafka_bootstrap}",
+        file=sys.stderr,
+    )
+    admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
+    return _publish(settings, args.topic, items, admission, args.count)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -44,33 +98,7 @@ def _replay(args: argparse.Namespace) -> int:
         rebase_to=started if args.rebase_to_now else None,
     )
     admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
-
-    async def run() -> None:
-        producer = make_producer(settings, client_id="tweetcare-ingest-replay")
-        try:
-            await producer.start()
-            publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=args.topic)
-            report = await replay(
-                items, publisher, admission, progress=stderr_progress, limit=args.limit
-            )
-            print(
-                f"replay: done: {report.published:,} published in {report.seconds:.1f}s "
-                f"({report.rate:,.0f}/s); {report.counts}",
-                file=sys.stderr,
-            )
-        finally:
-            await producer.stop()
-
-    try:
-        asyncio.run(run())
-    except KafkaConnectionError:
-        print(
-            f"tweetcare ingest replay: Kafka is not reachable at {settings.kafka_bootstrap}: "
-            "start it with `tweetcare infra up` or set TWEETCARE_KAFKA_BOOTSTRAP",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return _publish(settings, args.topic, items, admission, args.limit)
 
 
 def register(subparsers: Any) -> None:
@@ -109,3 +137,15 @@ def register(subparsers: Any) -> None:
     rep.add_argument("--topic", default=TWEETS_RAW.topic, help=argparse.SUPPRESS)
     rep.add_argument("--limit", type=int, default=None, help="stop after N published tweets")
     rep.set_defaults(handler=_replay)
+    gen = group.add_parser(
+        "generate",
+        help="publish a generated bilingual support stream to tweets.raw (demos without X)",
+    )
+    gen.add_argument("--seed", type=int, default=1, help="the same seed gives the same stream")
+    gen.add_argument("--per-minute", type=float, default=30.0, help="scenarios a minute")
+    gen.add_argument("--speed", default="1", help="real-time factor (default 1) or 'max'")
+    gen.add_argument("--rate", type=float, default=None, help="at most N tweets a second")
+    gen.add_argument("--count", type=int, default=None, help="stop after N published tweets")
+    gen.add_argument("--retweets", default="drop", choices=[p.value for p in RetweetPolicy])
+    gen.add_argument("--topic", default=TWEETS_RAW.topic, help=argparse.SUPPRESS)
+    gen.set_defaults(handler=_generate)

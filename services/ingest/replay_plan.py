@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,3 +67,11 @@ def plan(
             moved = relabel(event, loop, shift)
             yield Planned(pacing.offset(index, moved.created_at, first + base_shift), moved)
             index += 1
+
+
+def plan_stream(
+    events: Iterable[TweetEvent], pacing: Pacing, origin: datetime
+) -> Iterator[Planned]:
+    """An endless stream (the generator) paced from ``origin``, the time of its first event."""
+    for index, event in enumerate(events):
+        yield Planned(pacing.offset(index, event.created_at, origin), event)
