@@ -1,14 +1,154 @@
-"""`tweetcare triage ...` subcommands."""
+"""`tweetcare triage classify|train|eval` (and `run`, the faust service, with its issue)."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import orjson
+
 from services.plumbing.cli_support import command_group, not_built_yet
+from services.triage.classify import TweetFacts, classify_batch
+from services.triage.config import ConfigError, TriageConfig, load_config
+from services.triage.datasets import DatasetError, read_labelled
+from services.triage.evaluation import cross_validate, decision, predict, score
+from services.triage.model import ModelError, TextModel, train
+
+BATCH = 1000
+
+
+def _err(message: str) -> int:
+    print(f"tweetcare triage: {message}", file=sys.stderr)
+    return 2
+
+
+def _config(path: str | None) -> TriageConfig:
+    return load_config(Path(path).read_text()) if path else TriageConfig()
+
+
+def _facts(doc: dict[str, Any], line: int) -> TweetFacts:
+    if "text" not in doc or not isinstance(doc["text"], str):
+        raise ValueError(f"line {line}: needs a string field 'text'")
+    author = doc.get("author") or {}
+    return TweetFacts(
+        id=str(doc.get("id", doc.get("tweet_id", line))),
+        text=doc["text"],
+        brand=str(doc.get("brand", "")),
+        handle=str(doc.get("handle", "")),
+        author_handle=str(author.get("handle", doc.get("author_handle", ""))),
+        followers=author.get("followers", doc.get("followers")),
+        verified=bool(author.get("verified", doc.get("verified", False))),
+        outbound=doc.get("direction") == "outbound",
+        dm=doc.get("channel") == "dm",
+        retweet=bool(doc.get("retweet_of_id")),
+        lang_hint=doc.get("lang_hint"),
+        mentions=tuple(doc.get("mentions") or ()),
+        urls=len(doc.get("urls") or ()),
+    )
+
+
+def _classify(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args.config)
+        model = TextModel.load(Path(args.model)) if args.model else None
+    except (ConfigError, ModelError, OSError) as exc:
+        return _err(str(exc))
+    out = sys.stdout.buffer
+    batch: list[TweetFacts] = []
+    bad = 0
+
+    def flush() -> None:
+        for facts, triage in zip(batch, classify_batch(batch, config, model), strict=True):
+            doc = {"id": facts.id, **triage.model_dump(mode="json")}
+            out.write(orjson.dumps(doc) + b"\n")
+        batch.clear()
+
+    for number, line in enumerate(sys.stdin.buffer, start=1):
+        if not line.strip():
+            continue
+        try:
+            batch.append(_facts(orjson.loads(line), number))
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            bad += 1
+            flush()  # keep the output in input order
+            out.write(orjson.dumps({"id": None, "line": number, "error": str(exc)[:200]}) + b"\n")
+            continue
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    out.flush()
+    if bad:
+        print(f"tweetcare triage classify: {bad} input lines were not usable", file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    datasets: dict[str, tuple[list[str], list[str]]] = {}
+    try:
+        for path in args.data:
+            texts, labels = read_labelled(Path(path))
+            for name, values in labels.items():
+                old_t, old_v = datasets.get(name, ([], []))
+                datasets[name] = (old_t + texts, old_v + values)
+    except (DatasetError, OSError) as exc:
+        return _err(str(exc))
+    for name, (texts, _) in datasets.items():
+        print(f"train: {name}: {len(texts):,} rows", file=sys.stderr)
+    started = time.monotonic()
+    model = train(datasets, now=datetime.now(UTC), sources=[Path(p).name for p in args.data])
+    model.save(Path(args.out))
+    print(
+        f"train: model {model.version} written to {args.out} in {time.monotonic() - started:.0f}s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    try:
+        config = _config(args.config)
+        texts, labels = read_labelled(Path(args.data))
+        model = TextModel.load(Path(args.model)) if args.model else None
+    except (ConfigError, DatasetError, ModelError, OSError) as exc:
+        return _err(str(exc))
+    what = f"{args.cv}-fold cross-validation" if args.cv else (args.model or "rules only")
+    print(f"eval: {args.data}: {len(texts):,} rows; {what}", file=sys.stderr)
+    for name, truth in labels.items():
+        if args.cv:
+            result = cross_validate(
+                name, texts, truth, args.cv, config, datetime.now(UTC),
+                progress=lambda line: print(line, file=sys.stderr),
+            )  # fmt: skip
+        else:
+            triages = predict(texts, config, model)
+            result = score(name, truth, [decision(name, t) for t in triages])
+        print(result.render())
+    return 0
 
 
 def register(subparsers: Any) -> None:
     """Add `tweetcare triage` and its subcommands."""
-    group = command_group(subparsers, "triage", "the triage service")
-    run = group.add_parser("run", help="run the triage service")
-    run.set_defaults(handler=not_built_yet("issue 7"))
+    group = command_group(subparsers, "triage", "the triage service and its evaluation tools")
+    group.add_parser("run", help="run the triage service").set_defaults(
+        handler=not_built_yet("issue 7")
+    )
+    cls = group.add_parser(
+        "classify", help="JSON lines on stdin ({id, text, ...}) to one triage JSON line each"
+    )
+    cls.add_argument("--model", help="a model directory made by `triage train`")
+    cls.add_argument("--config", help="triage configuration YAML (routes, VIPs, ...)")
+    cls.set_defaults(handler=_classify)
+    trn = group.add_parser("train", help="train the model from labelled CSV files")
+    trn.add_argument("--data", action="append", required=True, help="a labelled CSV (repeatable)")
+    trn.add_argument("--out", required=True, help="the model directory to write")
+    trn.set_defaults(handler=_train)
+    evl = group.add_parser("eval", help="macro-F1 and confusion matrix per label of a CSV")
+    evl.add_argument("--data", required=True)
+    evl.add_argument("--model", help="evaluate this model (default: the rules alone)")
+    evl.add_argument("--cv", type=int, default=0, help="train and test with K-fold CV")
+    evl.add_argument("--config", help="triage configuration YAML")
+    evl.set_defaults(handler=_eval)

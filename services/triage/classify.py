@@ -1,0 +1,206 @@
+"""``classify``: every triage decision for a batch of tweets, with reasons.
+
+Rules decide alone out of the box; a trained model decides the labels it knows (complaint,
+sentiment) where it is confident and for languages it was trained on, rules elsewhere. PII, spam,
+VIPs and the brand's own tweets are always decided by rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from services.plumbing.contracts.tweets import Reason, Sentiment, Topic, Triage, TweetEvent
+from services.triage import pii, rules
+from services.triage.config import TriageConfig
+from services.triage.lang import detect
+from services.triage.model import TextModel
+from services.triage.priority import influence, priority
+from services.triage.routing import RouteFacts, route
+
+# How far from the decision threshold the model must be for its word to stand.
+MODEL_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class TweetFacts:
+    """What triage looks at: the text and what the source knows about the tweet."""
+
+    id: str
+    text: str
+    brand: str = ""
+    handle: str = ""
+    author_handle: str = ""
+    followers: int | None = None
+    verified: bool = False
+    outbound: bool = False
+    dm: bool = False
+    retweet: bool = False
+    keyword_match: bool = False
+    reply_to_other_user: bool = False
+    lang_hint: str | None = None
+    mentions: tuple[str, ...] = field(default_factory=tuple)
+    urls: int = 0
+
+    @classmethod
+    def of(cls, tweet: TweetEvent) -> TweetFacts:
+        brand_handles = {tweet.handle.lower()}
+        return cls(
+            id=tweet.tweet_id,
+            text=tweet.text,
+            brand=tweet.brand,
+            handle=tweet.handle,
+            author_handle=tweet.author.handle,
+            followers=tweet.author.followers,
+            verified=tweet.author.verified,
+            outbound=tweet.direction.value == "outbound",
+            dm=tweet.channel.value == "dm",
+            retweet=tweet.retweet_of_id is not None,
+            keyword_match=any(m.kind.value == "keyword" for m in tweet.matched),
+            reply_to_other_user=bool(
+                tweet.in_reply_to_user_id
+                and tweet.mentions
+                and tweet.mentions[0].lower() not in brand_handles
+                and all(m.kind.value == "mention" for m in tweet.matched)
+            ),
+            lang_hint=tweet.lang_hint,
+            mentions=tuple(tweet.mentions),
+            urls=len(tweet.urls),
+        )
+
+
+def _needs_reply(
+    facts: TweetFacts, *, spam: bool, complaint: bool, question: bool, thanks: bool,
+    config: TriageConfig,
+) -> tuple[bool, str]:  # fmt: skip
+    if facts.outbound:
+        return False, "brand's own tweet"
+    if facts.retweet:
+        return False, "retweet"
+    if spam:
+        return False, "spam"
+    if facts.reply_to_other_user and not complaint:
+        return False, "user-to-user chatter"
+    if complaint:
+        return True, "complaint"
+    if question:
+        return True, "question"
+    if facts.dm:
+        return True, "direct message"
+    if thanks:
+        return (config.answer_praise, "thanks: answered" if config.answer_praise else "thanks")
+    return False, "nothing to answer"
+
+
+def classify_batch(
+    batch: Sequence[TweetFacts], config: TriageConfig, model: TextModel | None = None
+) -> list[Triage]:
+    """Triage for each tweet of ``batch``, in order."""
+    langs = []
+    for facts in batch:
+        lang, _ = detect(facts.text)
+        if lang == "und" and facts.lang_hint and len(facts.lang_hint) == 2:
+            lang = facts.lang_hint
+        langs.append(lang)
+    predicted = model.predict([f.text for f in batch], langs) if model is not None else {}
+    results = []
+    for index, facts in enumerate(batch):
+        model_view = {name: values[index] for name, values in predicted.items()}
+        results.append(_classify_one(facts, langs[index], config, model, model_view))
+    return results
+
+
+def _classify_one(
+    facts: TweetFacts,
+    lang: str,
+    config: TriageConfig,
+    model: TextModel | None,
+    model_view: dict[str, tuple[str, float]],
+) -> Triage:
+    text = facts.text
+    reasons: list[Reason] = [Reason(field="lang", rule="detect", detail=lang)]
+    trusted = model is not None and lang in model.langs
+
+    sentiment, score, why = rules.sentiment(text, lang)
+    if (
+        trusted
+        and "sentiment" in model_view
+        and model_view["sentiment"][1] >= config.model_confidence
+    ):
+        label, prob = model_view["sentiment"]
+        sentiment = Sentiment(label)
+        score = (
+            prob
+            if sentiment == Sentiment.POSITIVE
+            else -prob
+            if sentiment == Sentiment.NEGATIVE
+            else 0.0
+        )
+        why = [Reason(field="sentiment", rule="model", detail=label, score=round(prob, 3))]
+    reasons += why
+
+    complaint, _, why = rules.complaint(text, lang, score, addressed="@" in text)
+    if trusted and model is not None and "complaint" in model_view:
+        label, prob = model_view["complaint"]
+        threshold = model.labels["complaint"].threshold or 0.5
+        positive_prob = prob if label == "1" else 1 - prob
+        if abs(positive_prob - threshold) >= MODEL_MARGIN:
+            complaint = label == "1"
+            why = [
+                Reason(field="complaint", rule="model", detail=label, score=round(positive_prob, 3))
+            ]
+    reasons += why
+
+    topic, why = rules.topic(text, lang)
+    reasons += why
+    if topic == Topic.PRAISE and complaint:
+        topic = Topic.CUSTOMER_SERVICE if "service" in text.lower() else Topic.OTHER
+
+    found = pii.find(text)
+    move_to_dm = bool(found.kinds) and not facts.dm
+    if found.kinds:
+        reasons.append(
+            Reason(field="pii", rule="patterns", detail=", ".join(k.value for k in found.kinds))
+        )
+
+    spam, why = rules.spam(text, lang, len(facts.mentions), facts.urls)
+    reasons += why
+    urgent, why = rules.urgency(text, lang)
+    reasons += why
+    needs, need_why = _needs_reply(
+        facts, spam=spam, complaint=complaint, question=rules.is_question(text, lang),
+        thanks=rules.is_thanks(text, lang) or topic == Topic.PRAISE, config=config,
+    )  # fmt: skip
+    reasons.append(Reason(field="needs_reply", rule=need_why))
+
+    vip = facts.author_handle.lower() in config.vip_handles
+    who = influence(facts.followers, facts.verified, vip)
+    level, why_p = priority(
+        urgency=urgent, who=who, complaint=complaint, negative=score, needs_reply=needs
+    )
+    reasons.append(why_p)
+    queue, why_q = route(
+        RouteFacts(
+            facts.brand, facts.handle, lang, topic, level, vip, "dm" if facts.dm else "public"
+        ),
+        config,
+    )
+    reasons.append(why_q)
+    return Triage(
+        lang=lang,
+        topic=topic,
+        complaint=complaint,
+        sentiment=sentiment,
+        sentiment_score=round(max(-1.0, min(1.0, score)), 3),
+        needs_reply=needs,
+        needs_reply_reason=need_why,
+        spam=spam,
+        pii=list(found.kinds),
+        move_to_dm=move_to_dm,
+        redacted_text=found.redacted,
+        influence=who,
+        urgency=urgent,
+        priority=level,
+        queue=queue,
+        reasons=reasons[:50],
+    )

@@ -1,0 +1,65 @@
+"""Triage configuration: routing rules, VIPs, answering praise, keeping original text.
+
+Read from a YAML file by the entry point (``load_config(text)`` is pure); the service reloads it
+when the file changes, without a restart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.plumbing.contracts.common import Priority
+from services.plumbing.contracts.tweets import Topic
+
+
+class ConfigError(ValueError):
+    """The triage configuration is invalid; the message names the field."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Match(_Frozen):
+    """Conditions of a routing rule; every condition given must hold (lists: any of)."""
+
+    brand: list[str] | None = None
+    handle: list[str] | None = None
+    lang: list[str] | None = None
+    topic: list[Topic] | None = None
+    priority: list[Priority] | None = None
+    vip: bool | None = None
+    channel: list[str] | None = None
+
+
+class Route(_Frozen):
+    queue: str = Field(min_length=1, max_length=64)
+    when: Match = Field(default_factory=Match)
+
+
+class TriageConfig(_Frozen):
+    default_queue: str = Field(default="general", min_length=1, max_length=64)
+    routes: list[Route] = Field(default_factory=list)
+    vip_handles: frozenset[str] = frozenset()
+    answer_praise: bool = True
+    keep_original_text: bool = True
+    model_confidence: float = Field(default=0.75, ge=0.5, le=1.0)
+
+
+def load_config(text: str) -> TriageConfig:
+    """Parse a YAML configuration; raises :class:`ConfigError` with the field's path."""
+    try:
+        raw: Any = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"triage config is not valid YAML: {exc}") from exc
+    if isinstance(raw, dict) and "vip_handles" in raw:
+        raw["vip_handles"] = frozenset(h.lstrip("@").lower() for h in raw["vip_handles"] or [])
+    try:
+        return TriageConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"triage config: {where}: {first['msg']}") from exc

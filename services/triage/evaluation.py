@@ -1,0 +1,86 @@
+"""Macro-F1 and confusion matrices of triage's decisions against labelled files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from services.plumbing.contracts.tweets import Triage
+from services.triage.classify import TweetFacts, classify_batch
+from services.triage.config import TriageConfig
+from services.triage.model import TextModel, train
+
+
+@dataclass(frozen=True)
+class Score:
+    label: str
+    macro_f1: float
+    classes: list[str]
+    matrix: list[list[int]]
+    rows: int
+
+    def render(self) -> str:
+        cells = [*self.classes, *(str(n) for row in self.matrix for n in row)]
+        width = max(len(c) for c in cells) + 2
+        head = " " * width + "".join(f"{c:>{width}}" for c in self.classes) + "   (predicted)"
+        lines = [f"{self.label}: macro-F1 {self.macro_f1:.4f} on {self.rows} rows", head]
+        for cls, row in zip(self.classes, self.matrix, strict=True):
+            lines.append(f"{cls:>{width}}" + "".join(f"{n:>{width}}" for n in row))
+        return "\n".join(lines)
+
+
+def decision(label: str, triage: Triage) -> str:
+    """Triage's answer for ``label``, spelled as the labelled files spell it."""
+    if label == "complaint":
+        return "1" if triage.complaint else "0"
+    return triage.sentiment.value
+
+
+def score(label: str, truth: Sequence[str], predicted: Sequence[str]) -> Score:
+    classes = sorted(set(truth) | set(predicted))
+    return Score(
+        label=label,
+        macro_f1=float(f1_score(truth, predicted, average="macro", labels=sorted(set(truth)))),
+        classes=classes,
+        matrix=confusion_matrix(truth, predicted, labels=classes).tolist(),
+        rows=len(truth),
+    )
+
+
+def predict(texts: Sequence[str], config: TriageConfig, model: TextModel | None) -> list[Triage]:
+    facts = [TweetFacts(id=str(i), text=t) for i, t in enumerate(texts)]
+    out: list[Triage] = []
+    for start in range(0, len(facts), 2000):
+        out.extend(classify_batch(facts[start : start + 2000], config, model))
+    return out
+
+
+def cross_validate(
+    label: str,
+    texts: Sequence[str],
+    truth: Sequence[str],
+    folds: int,
+    config: TriageConfig,
+    now: datetime,
+    progress: Callable[[str], object] | None = None,
+) -> Score:
+    """Train on k-1 folds, classify the held-out fold through the full decision path."""
+    predicted = np.empty(len(texts), dtype=object)
+    y = np.asarray(truth)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(texts, y), start=1):
+        model = train(
+            {label: ([texts[i] for i in train_idx], [truth[i] for i in train_idx])},
+            now=now,
+            sources=["cross-validation"],
+        )
+        triages = predict([texts[i] for i in test_idx], config, model)
+        predicted[test_idx] = [decision(label, t) for t in triages]
+        if progress is not None:
+            progress(f"eval: {label}: fold {fold}/{folds} done")
+    return score(label, list(truth), [str(p) for p in predicted])

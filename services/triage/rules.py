@@ -1,0 +1,163 @@
+"""The rules: topic, sentiment, complaint, spam, urgency and whether the brand should answer.
+
+Pure functions of the text (and a few tweet facts); each returns its reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.plumbing.contracts.tweets import Reason, Sentiment, Topic
+from services.triage import lexicon
+from services.triage.matching import compile_terms, found, script_of
+
+_TOPIC_ORDER = (
+    Topic.DELIVERY,
+    Topic.RETURNS_REFUNDS,
+    Topic.BILLING,
+    Topic.ACCOUNT,
+    Topic.TECHNICAL,
+    Topic.CUSTOMER_SERVICE,
+    Topic.PRODUCT_INFO,
+    Topic.PRAISE,
+)
+_SENTIMENT = {
+    lang: (compile_terms(words, lang), words) for lang, words in lexicon.SENTIMENT.items()
+}
+_EN_TOKEN = re.compile(r"[a-z']+")
+_LINK = re.compile(r"https?://\S+")
+COMPLAINT_THRESHOLD = 0.35
+
+
+@dataclass(frozen=True)
+class Decision:
+    value: object
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+def _terms(table: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
+    return table.get(script_of(lang), ())
+
+
+def topic(text: str, lang: str) -> tuple[Topic, list[Reason]]:
+    """The topic with the most lexicon hits (ties: the order above); ``other`` when none."""
+    best: tuple[float, Topic, list[str]] = (0.0, Topic.OTHER, [])
+    for name in _TOPIC_ORDER:
+        hits = found(f"topic:{name}", script_of(lang), _terms(lexicon.TOPICS[name], lang), text)
+        # Praise only wins when nothing is wrong: "thanks, but my parcel is late" is delivery.
+        weight = len(hits) - (0.5 if name == Topic.PRAISE else 0)
+        if weight > best[0]:
+            best = (weight, name, hits)
+    if best[1] == Topic.OTHER:
+        return Topic.OTHER, [Reason(field="topic", rule="no-lexicon-hit")]
+    return best[1], [
+        Reason(field="topic", rule=f"lexicon:{best[1]}", detail=", ".join(best[2][:4]))
+    ]
+
+
+def sentiment(text: str, lang: str) -> tuple[Sentiment, float, list[Reason]]:
+    """A lexicon score in [-1, 1] with English negation flipping the next words."""
+    script = script_of(lang)
+    pattern, weights = _SENTIMENT[script]
+    total = 0.0
+    hits: list[str] = []
+    if script == "en":
+        tokens = _EN_TOKEN.findall(text.lower())
+        negate = 0
+        for token in tokens:
+            if token in lexicon.NEGATIONS_EN:
+                negate = 3
+                continue
+            weight = weights.get(token)
+            if weight is not None:
+                total += -weight * 0.7 if negate else weight
+                hits.append(("not " if negate else "") + token)
+            negate = max(0, negate - 1)
+    else:
+        for hit in pattern.findall(text):
+            total += weights[hit]
+            hits.append(hit)
+    exclaim = text.count("!") + text.count("！")
+    if total and exclaim:
+        total *= 1.0 + min(exclaim, 3) * 0.1
+    score = max(-1.0, min(1.0, total / 1.5))
+    label = (
+        Sentiment.NEGATIVE
+        if score <= -0.15
+        else Sentiment.POSITIVE
+        if score >= 0.2
+        else Sentiment.NEUTRAL
+    )
+    reason = Reason(
+        field="sentiment", rule="lexicon", detail=", ".join(hits[:4]), score=round(score, 3)
+    )
+    return label, score, [reason]
+
+
+_NEGATION = re.compile(r"(?i)\b(?:not|no|never|nothing|nobody|none|zero)\b|n't\b|n’t\b")
+_JA_NEGATION = re.compile(r"(?:ない|ません|なかった|ず[、。]|できな|ないで)")
+
+
+def negated(text: str, lang: str) -> bool:
+    """Whether the text negates something (English "not/n't/never...", Japanese ない/ません)."""
+    return bool((_JA_NEGATION if script_of(lang) == "ja" else _NEGATION).search(text))
+
+
+def complaint(
+    text: str, lang: str, sentiment_score: float, *, addressed: bool = True
+) -> tuple[bool, float, list[Reason]]:
+    """Reality broke an expectation: complaint cues, negation and negative sentiment, raised
+    when the tweet is addressed to someone (a brand) and lowered by praise without problems."""
+    script = script_of(lang)
+    cues = found("complaint", script, _terms(lexicon.COMPLAINT_CUES, lang), text)
+    is_negated = negated(text, lang)
+    # Japanese complaints are often plain negated verbs (見られない, 吸わない): weigh them more.
+    negation_weight = 0.3 if script == "ja" else 0.2
+    score = min(0.7, 0.3 * len(cues)) + (negation_weight if is_negated else 0.0)
+    score += max(0.0, -sentiment_score) * 0.5 - max(0.0, sentiment_score) * 0.3
+    score += 0.1 if addressed else -0.3
+    praise = found("praise", script, _terms(lexicon.TOPICS[Topic.PRAISE], lang), text)
+    if praise and not cues and not is_negated:
+        score -= 0.3
+    score = max(0.0, min(1.0, score))
+    detail = ", ".join([*cues[:3], *(["negation"] if is_negated else [])])
+    return (
+        score >= COMPLAINT_THRESHOLD,
+        round(score, 3),
+        [Reason(field="complaint", rule="rules", detail=detail, score=round(score, 3))],
+    )
+
+
+def spam(text: str, lang: str, mentions: int, urls: int) -> tuple[bool, list[Reason]]:
+    """Promotions, link farms and bots: spam words, or many links and mentions."""
+    words = found("spam", script_of(lang), _terms(lexicon.SPAM, lang), text)
+    links = max(urls, len(_LINK.findall(text)))
+    if words and (links or len(words) > 1):
+        return True, [Reason(field="spam", rule="spam-words+link", detail=", ".join(words[:3]))]
+    if links >= 3 or mentions >= 8:
+        return True, [Reason(field="spam", rule="link-or-mention-farm", detail=f"{links} links")]
+    return False, []
+
+
+def urgency(text: str, lang: str) -> tuple[list[str], list[Reason]]:
+    """Which urgency signals appear: outage, safety, legal, churn."""
+    signals: list[str] = []
+    reasons: list[Reason] = []
+    for name, table in lexicon.URGENCY.items():
+        hits = found(f"urgency:{name}", script_of(lang), _terms(table, lang), text)
+        if hits:
+            signals.append(name)
+            reasons.append(Reason(field="urgency", rule=name, detail=", ".join(hits[:3])))
+    return signals, reasons
+
+
+def is_question(text: str, lang: str) -> bool:
+    return bool(found("question", script_of(lang), _terms(lexicon.QUESTION_CUES, lang), text)) or (
+        "?" in text or "？" in text
+    )
+
+
+def is_thanks(text: str, lang: str) -> bool:
+    return bool(found("thanks", script_of(lang), _terms(lexicon.THANKS, lang), text))

@@ -1,0 +1,117 @@
+"""Triage measured on the shared real data: thresholds the issue sets for the untrained rules."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from sklearn.metrics import f1_score
+
+from services.triage import rules
+from services.triage.classify import TweetFacts, classify_batch
+from services.triage.config import TriageConfig
+from services.triage.datasets import read_labelled
+from services.triage.lang import detect
+from services.triage.model import TextModel, train
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_WORDY = re.compile(r"[A-Za-z]{2,}")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_rules_complaint_macro_f1_at_least_070(data_dir: Path) -> None:
+    texts, labels = read_labelled(data_dir / "complaints_train.csv")
+    triages = classify_batch(
+        [TweetFacts(id=str(i), text=t) for i, t in enumerate(texts)], TriageConfig()
+    )
+    predicted = ["1" if t.complaint else "0" for t in triages]
+    assert f1_score(labels["complaint"], predicted, average="macro") >= 0.70
+
+
+def test_rules_japanese_complaint_recall_at_least_085(data_dir: Path) -> None:
+    texts = [r["text"] for r in _rows(data_dir / "ja_complaints_train.csv")]
+    found = sum(rules.complaint(t, "ja", rules.sentiment(t, "ja")[1])[0] for t in texts)
+    assert found / len(texts) >= 0.85
+
+
+def test_language_id_at_least_99_percent_on_english_and_japanese(data_dir: Path) -> None:
+    english = [
+        r["text"]
+        for r in _rows(data_dir / "airline_sentiment_train.csv")
+        if _WORDY.search(re.sub(r"https?://\S+|[@#]\w+", "", r["text"]))
+    ]
+    japanese = [r["text"] for r in _rows(data_dir / "twcs_sample.csv") if _KANA.search(r["text"])]
+    japanese += [r["text"] for r in _rows(data_dir / "ja_complaints_train.csv")]
+    assert sum(detect(t)[0] == "en" for t in english) / len(english) >= 0.99
+    assert sum(detect(t)[0] == "ja" for t in japanese) / len(japanese) >= 0.99
+
+
+def test_a_trained_model_saves_loads_and_decides(data_dir: Path, tmp_path: Path) -> None:
+    texts, labels = read_labelled(data_dir / "complaints_train.csv")
+    model = train(
+        {"complaint": (texts[:600], labels["complaint"][:600])},
+        now=datetime(2026, 11, 22, tzinfo=UTC),
+        sources=["complaints_train.csv"],
+    )
+    model.save(tmp_path / "model")
+    loaded = TextModel.load(tmp_path / "model")
+    assert loaded.version == model.version
+    assert loaded.version.startswith("lr-20261122-")
+    assert "en" in loaded.langs
+    threshold = loaded.labels["complaint"].threshold
+    assert threshold is not None
+    assert 0.3 <= threshold <= 0.7
+    triages = classify_batch(
+        [TweetFacts(id="1", text="@acme my order never arrived and nobody answers, worst ever")],
+        TriageConfig(),
+        loaded,
+    )
+    assert triages[0].complaint is True
+    assert {r.rule for r in triages[0].reasons if r.field == "complaint"} == {"model"}
+
+
+def test_classify_command_reads_json_lines_and_reports_bad_ones(tmp_path: Path) -> None:
+    lines = b"\n".join(
+        [
+            orjson.dumps({"id": "a", "text": "@acme_jp 荷物が届きません。注文番号は123-4567890"}),
+            b"{not json",
+            orjson.dumps({"id": "b", "text": "@acme thanks!", "author": {"followers": 5000}}),
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "triage", "classify"],
+        input=lines, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = [orjson.loads(line) for line in done.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", None, "b"]
+    first = out[0]
+    fields = {"lang", "topic", "complaint", "sentiment", "sentiment_score", "needs_reply", "spam"}
+    fields |= {"pii", "move_to_dm", "priority", "queue", "reasons"}
+    assert fields <= set(first)
+    assert (first["lang"], first["topic"], first["complaint"]) == ("ja", "delivery", True)
+    assert first["pii"] == ["order_number"]
+    assert first["move_to_dm"] is True
+    assert out[1]["line"] == 2
+    assert out[2]["influence"]["tier"] == "medium"
+    assert b"1 input lines were not usable" in done.stderr
+
+
+@pytest.mark.parametrize("bad", ["--model /nonexistent/model", "--config /nonexistent.yaml"])
+def test_classify_command_names_what_is_missing(bad: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "triage", "classify", *bad.split()],
+        input=b"", capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert b"/nonexistent" in done.stderr
