@@ -58,7 +58,8 @@ test: setup
 bench: setup
 	@$(TWEETCARE) infra up
 	@status=0; for script in bench/[!_]*.py; do \
-	  echo "== $$script"; $(BIN)/python $$script || status=1; \
+	  module=$$(basename $$script .py); echo "== bench.$$module"; \
+	  $(BIN)/python -m bench.$$module || status=1; \
 	done; exit $$status
 
 demo: setup

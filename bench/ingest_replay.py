@@ -2,17 +2,15 @@
 
 Replays ../shared/data/twcs_sample.csv LOOPS times (ids made unique per loop) at --speed max into
 a throwaway topic with the product's partition count, through the same code as
-`tweetcare ingest replay`, and prints tweets/s. Run: python bench/ingest_replay.py [--loops N]
+`tweetcare ingest replay`, and prints tweets/s. Run: python -m bench.ingest_replay [--loops N]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import uuid
 
-from kafka import KafkaAdminClient
-
+from bench._topics import throwaway_topic
 from services.ingest.dedupe import Admission
 from services.ingest.pacing import Pacing
 from services.ingest.replay import FileFormat, ReplayReport, load_events, replay
@@ -42,17 +40,8 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=40)
     args = parser.parse_args()
     settings = load_settings(KafkaSettings)
-    topic = f"bench.replay.{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    admin.create_topics(
-        {topic: {"num_partitions": settings.kafka_partitions, "replication_factor": 1}},
-        wait_for_metadata=True,
-    )
-    try:
+    with throwaway_topic(settings, "replay") as topic:
         per_loop, report = asyncio.run(run(settings, topic, args.loops))
-    finally:
-        admin.delete_topics([topic])
-        admin.close()
     print(f"ingest_replay: twcs_sample.csv ({per_loop:,} tweets) x {args.loops} loops")
     print(f"  published {report.published:,} in {report.seconds:.2f}s: {report.rate:,.0f} tweets/s")
 

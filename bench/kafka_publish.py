@@ -3,7 +3,7 @@
 Builds real TweetEvents (validated models), encodes them with the topic's codec and publishes with
 the shared EventPublisher into a throwaway topic with the product's partition count. Prints
 events/s for building+encoding+publishing and for publishing alone.
-Run: python bench/kafka_publish.py [--count N]   (needs `tweetcare infra up`)
+Run: python -m bench.kafka_publish [--count N]   (needs `tweetcare infra up`)
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from kafka import KafkaAdminClient
-
+from bench._topics import throwaway_topic
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.common import Channel, Direction, case_key
 from services.plumbing.contracts.tweets import Author, Match, MatchKind, Source, TweetEvent
@@ -75,25 +74,16 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
     settings = load_settings(KafkaSettings)
-    topic = f"bench.publish.{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    admin.create_topics(
-        {topic: {"num_partitions": settings.kafka_partitions, "replication_factor": 1}},
-        wait_for_metadata=True,
-    )
-    try:
+    with throwaway_topic(settings, "publish") as topic:
         t0 = time.perf_counter()
         events = build(args.count, datetime.now(UTC))
         built = time.perf_counter() - t0
         sent = asyncio.run(publish(settings, topic, events))
-        total = built + sent
-        print(f"kafka_publish: {args.count} events, {settings.kafka_partitions} partitions")
-        print(f"  build (pydantic) : {args.count / built:>9,.0f} events/s")
-        print(f"  encode + publish : {args.count / sent:>9,.0f} events/s")
-        print(f"  end to end       : {args.count / total:>9,.0f} events/s")
-    finally:
-        admin.delete_topics([topic])
-        admin.close()
+    total = built + sent
+    print(f"kafka_publish: {args.count} events, {settings.kafka_partitions} partitions")
+    print(f"  build (pydantic) : {args.count / built:>9,.0f} events/s")
+    print(f"  encode + publish : {args.count / sent:>9,.0f} events/s")
+    print(f"  end to end       : {args.count / total:>9,.0f} events/s")
 
 
 if __name__ == "__main__":

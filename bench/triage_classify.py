@@ -2,7 +2,7 @@
 
 Classifies the texts of ../shared/data/twcs_sample.csv (repeated to 20,000) in batches of 1,000
 with the rules alone, and with a model trained on complaints_train.csv. Run:
-python bench/triage_classify.py
+python -m bench.triage_classify
 """
 
 from __future__ import annotations

@@ -6,13 +6,13 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from kafka import KafkaConsumer
 from kafka.partitioner.default import murmur2
 
 from bench.kafka_publish import build
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import KafkaSettings
+from tests.integration.topics import read_all
 
 pytestmark = pytest.mark.kafka
 
@@ -35,15 +35,7 @@ def test_publish_many_writes_every_event_once_on_the_case_key_partition(
     events = build(600, datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
     assert asyncio.run(_publish(kafka_bootstrap, topic, events)) == 600
 
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    records = list(consumer)
-    consumer.close()
+    records = read_all(kafka_bootstrap, topic)
 
     assert sorted(TWEETS_RAW.decode(r.value).tweet_id for r in records) == sorted(
         e.tweet_id for e in events

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer
 
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.common import Direction
+from tests.integration.topics import read_all
 
 pytestmark = pytest.mark.kafka
 
@@ -30,15 +30,7 @@ def test_ibm_file_replay_publishes_each_tweet_once(
     assert "1,205 published" in done.stderr
     assert "6 duplicate" in done.stderr
 
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    records = list(consumer)
-    consumer.close()
+    records = read_all(kafka_bootstrap, topic)
     events = [TWEETS_RAW.decode(r.value) for r in records]
     assert len(events) == len({e.tweet_id for e in events}) == 1205
     assert all(r.key.decode() == e.case_key for r, e in zip(records, events, strict=True))
