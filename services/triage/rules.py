@@ -6,7 +6,6 @@ Pure functions of the text (and a few tweet facts); each returns its reasons.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from services.plumbing.contracts.tweets import Reason, Sentiment, Topic
 from services.triage import lexicon
@@ -28,13 +27,6 @@ _SENTIMENT = {
 _EN_TOKEN = re.compile(r"[a-z']+")
 _LINK = re.compile(r"https?://\S+")
 COMPLAINT_THRESHOLD = 0.35
-
-
-@dataclass(frozen=True)
-class Decision:
-    value: object
-    score: float
-    reasons: tuple[Reason, ...]
 
 
 def _terms(table: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
