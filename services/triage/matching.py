@@ -13,7 +13,8 @@ def compile_terms(terms: Iterable[str], lang: str) -> re.Pattern[str]:
     body = "|".join(re.escape(t) for t in ordered)
     if lang == "ja":
         return re.compile(body)
-    return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])", re.IGNORECASE)
+    # Terms are lowercase and texts are lowercased before scanning: no IGNORECASE (much faster).
+    return re.compile(rf"(?<![\w'])(?:{body.lower()})(?![\w'])")
 
 
 def script_of(lang: str) -> str:
@@ -28,7 +29,7 @@ def _pattern(category: str, lang: str, terms: tuple[str, ...]) -> re.Pattern[str
 
 def found(category: str, lang: str, terms: tuple[str, ...], text: str) -> list[str]:
     """The distinct terms of ``terms`` found in ``text`` (in order of appearance)."""
-    hits = _pattern(category, lang, terms).findall(text)
+    hits = _pattern(category, lang, terms).findall(text if lang == "ja" else text.lower())
     seen: dict[str, None] = {}
     for hit in hits:
         seen.setdefault(hit.lower(), None)
