@@ -6,6 +6,8 @@ becomes a dead letter instead of an exception inside faust's deserializer.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -35,7 +37,9 @@ def make_app(
         "producer_acks": -1,
         "web_enabled": web_port is not None,
         "web_port": web_port or 6066,
-        "web_bind": "127.0.0.1",
+        "web_bind": kafka.metrics_host,
+        # faust keeps a small data directory even with in-memory stores; never in the cwd.
+        "datadir": str(Path(tempfile.gettempdir()) / "tweetcare-faust-{conf.name}"),
     }
     options.update(overrides)
     return faust.App(app_id, **options)
@@ -52,3 +56,29 @@ def add_ops_pages(app: faust.App, registry: CollectorRegistry) -> None:
     @app.page("/healthz")
     async def healthz(web: Any, request: Any) -> Any:
         return web.json({"status": "ok"})
+
+
+def json_logging_config(service: str, level: str = "INFO") -> dict[str, Any]:
+    """A ``logging.config`` dict that sends every record to stderr as one JSON line."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "services.plumbing.logs.JsonFormatter", "service": service}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+    }
+
+
+def run_worker(app: faust.App, service: str, level: str = "INFO") -> int:
+    """Run ``app`` as a faust worker in this process, logging JSON lines; returns on shutdown."""
+    worker = faust.Worker(
+        app, loglevel=level, logging_config=json_logging_config(service, level), quiet=True
+    )
+    worker.execute_from_commandline()
+    return 0

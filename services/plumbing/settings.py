@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
+    metrics_host: str = "127.0.0.1"  # where /metrics and /healthz listen; 0.0.0.0 in containers
+
 
 class KafkaSettings(ServiceSettings):
     """Where the Kafka cluster is and how topics are laid out."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from services.plumbing.cli_support import command_group, not_built_yet
+from services.plumbing.cli_support import command_group
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.datasets import DatasetError, read_labelled
@@ -130,12 +130,26 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from services.plumbing.faust_app import run_worker
+    from services.plumbing.settings import load_settings
+    from services.triage.service import build_app
+    from services.triage.settings import TriageSettings
+
+    settings = load_settings(TriageSettings)
+    try:
+        app = build_app(settings)
+    except (ConfigError, ModelError, OSError) as exc:
+        return _err(f"cannot start: {exc}")
+    return run_worker(app, "triage", settings.triage_log_level)
+
+
 def register(subparsers: Any) -> None:
     """Add `tweetcare triage` and its subcommands."""
     group = command_group(subparsers, "triage", "the triage service and its evaluation tools")
-    group.add_parser("run", help="run the triage service").set_defaults(
-        handler=not_built_yet("issue 7")
-    )
+    group.add_parser(
+        "run", help="run the triage service (faust worker: tweets.raw to tweets.triaged)"
+    ).set_defaults(handler=_run)
     cls = group.add_parser(
         "classify", help="JSON lines on stdin ({id, text, ...}) to one triage JSON line each"
     )

@@ -34,3 +34,31 @@ def found(category: str, lang: str, terms: tuple[str, ...], text: str) -> list[s
     for hit in hits:
         seen.setdefault(hit.lower(), None)
     return list(seen)
+
+
+Table = tuple[tuple[str, tuple[str, ...]], ...]
+"""Named term lists scanned together: ``((name, terms), ...)``."""
+
+
+@cache
+def _family(lang: str, table: Table) -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    owners: dict[str, list[str]] = {}
+    for name, terms in table:
+        for term in terms:
+            owners.setdefault(term if lang == "ja" else term.lower(), []).append(name)
+    return compile_terms(owners, lang), {t: tuple(names) for t, names in owners.items()}
+
+
+def found_each(lang: str, table: Table, text: str) -> dict[str, list[str]]:
+    """For every list of ``table`` with a hit, its distinct terms found in ``text``: one scan.
+
+    Where terms of two lists overlap in the text, the longer term wins (one alternation)."""
+    pattern, owners = _family(lang, table)
+    out: dict[str, list[str]] = {}
+    for hit in pattern.findall(text if lang == "ja" else text.lower()):
+        term = hit.lower()
+        for name in owners.get(hit, ()):
+            hits = out.setdefault(name, [])
+            if term not in hits:
+                hits.append(term)
+    return out

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.plumbing.contracts.tweets import PiiKind
 
+_DIGIT = re.compile(r"\d")
+_EMAIL_AT = re.compile(r"[\w.+-]@")  # a mention is " @name": no word character before the @
 _CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _PATTERNS: tuple[tuple[PiiKind, re.Pattern[str]], ...] = (
     (PiiKind.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -22,10 +25,12 @@ _PATTERNS: tuple[tuple[PiiKind, re.Pattern[str]], ...] = (
     (
         PiiKind.ORDER_NUMBER,
         re.compile(
-            r"(?i)(?:order|ord|confirmation|booking|ticket|case|ref(?:erence)?)"
-            r"\s*(?:#|no\.?|number|num)?"
-            r"\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{4,19})"
-            r"|(?:注文番号|受付番号|予約番号|お問い合わせ番号)\s*[はが:：]?\s*([A-Z0-9-]{5,20})"
+            # The keyword stays readable ("order #[order_number]"); the id needs a digit.
+            r"(?i)(?P<keep>\b(?:order|ord|confirmation|booking|ticket|case|ref(?:erence)?)"
+            r"\s*(?:#|no\.?|number|num|id)?\s*(?:is\s+)?[:#]?\s*)"
+            r"(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{4,19}\b"
+            r"|(?P<keep_ja>(?:注文番号|受付番号|予約番号|お問い合わせ番号)\s*[はが:：]?\s*)"
+            r"[A-Z0-9-]{5,20}"
             r"|(?<![\w-])\d{3}-\d{7}-\d{7}(?!\d)|(?<![\w-])\d{3}-\d{7}(?!\d)"
         ),
     ),
@@ -40,8 +45,9 @@ _PATTERNS: tuple[tuple[PiiKind, re.Pattern[str]], ...] = (
     (
         PiiKind.ACCOUNT_ID,
         re.compile(
-            r"(?i)(?:account|acct|member|customer|user)\s*(?:id|number|no\.?|#)\s*[:#]?\s*[A-Z0-9-]{4,20}"
-            r"|(?:会員番号|お客様番号|アカウントID)\s*[はが:：]?\s*[A-Z0-9-]{4,20}"
+            r"(?i)(?P<keep>\b(?:account|acct|member|customer|user)\s*(?:id|number|no\.?|#)"
+            r"\s*(?:is\s+)?[:#]?\s*)(?=[A-Z-]*\d)[A-Z0-9-]{4,20}"
+            r"|(?P<keep_ja>(?:会員番号|お客様番号|アカウントID)\s*[はが:：]?\s*)[A-Z0-9-]{4,20}"
         ),
     ),
 )
@@ -76,9 +82,24 @@ def find(text: str) -> PiiFinding:
             return "[card_number]"
         return match.group(0)
 
-    redacted = _CARD.sub(card, redacted)
+    digits = _DIGIT.search(text) is not None
+    email = "@" in text and _EMAIL_AT.search(text) is not None
+    if not digits and not email:
+        return PiiFinding((), text)  # every kind needs a digit, or an @ inside a word
+    if digits:
+        redacted = _CARD.sub(card, redacted)
     for kind, pattern in _PATTERNS:
-        redacted, count = pattern.subn(f"[{kind.value}]", redacted)
+        if not (email if kind == PiiKind.EMAIL else digits):
+            continue
+        redacted, count = pattern.subn(_mask(kind), redacted)
         if count and kind not in kinds:
             kinds.append(kind)
     return PiiFinding(tuple(kinds), redacted)
+
+
+def _mask(kind: PiiKind) -> Callable[[re.Match[str]], str]:
+    def mask(match: re.Match[str]) -> str:
+        groups = match.groupdict()
+        return (groups.get("keep") or groups.get("keep_ja") or "") + f"[{kind.value}]"
+
+    return mask

@@ -9,7 +9,7 @@ import re
 
 from services.plumbing.contracts.tweets import Reason, Sentiment, Topic
 from services.triage import lexicon
-from services.triage.matching import compile_terms, found, script_of
+from services.triage.matching import Table, compile_terms, found, found_each, script_of
 
 _TOPIC_ORDER = (
     Topic.DELIVERY,
@@ -21,6 +21,10 @@ _TOPIC_ORDER = (
     Topic.PRODUCT_INFO,
     Topic.PRAISE,
 )
+_TOPIC_TABLES: dict[str, Table] = {
+    script: tuple((name.value, lexicon.TOPICS[name].get(script, ())) for name in _TOPIC_ORDER)
+    for script in ("en", "ja")
+}
 _SENTIMENT = {
     lang: (compile_terms(words, lang), words) for lang, words in lexicon.SENTIMENT.items()
 }
@@ -35,9 +39,11 @@ def _terms(table: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
 
 def topic(text: str, lang: str) -> tuple[Topic, list[Reason]]:
     """The topic with the most lexicon hits (ties: the order above); ``other`` when none."""
+    script = script_of(lang)
+    found_by_topic = found_each(script, _TOPIC_TABLES[script], text)
     best: tuple[float, Topic, list[str]] = (0.0, Topic.OTHER, [])
     for name in _TOPIC_ORDER:
-        hits = found(f"topic:{name}", script_of(lang), _terms(lexicon.TOPICS[name], lang), text)
+        hits = found_by_topic.get(name.value, [])
         # Praise only wins when nothing is wrong: "thanks, but my parcel is late" is delivery.
         weight = len(hits) - (0.5 if name == Topic.PRAISE else 0)
         if weight > best[0]:

@@ -101,6 +101,10 @@ def test_sentiment(text: str, lang: str, sentiment: Sentiment) -> None:
         ("〒150-0001 東京都渋谷区神宮前1-2-3に届けて", {PiiKind.POSTAL_ADDRESS}),
         ("account id: 88231-X is locked", {PiiKind.ACCOUNT_ID}),
         ("waited 45 minutes for flight 2231", set()),
+        ("where is my order please", set()),  # an id needs a digit
+        ("the ticket closed today and my account number is wrong", set()),
+        ("@acme_help my booking number is AB12345", {PiiKind.ORDER_NUMBER}),
+        ("会員番号は12345678です", {PiiKind.ACCOUNT_ID}),
     ],
 )
 def test_pii_kinds_and_redaction(text: str, kinds: set[PiiKind]) -> None:
@@ -221,3 +225,15 @@ def test_routing_first_match_wins_with_a_default(facts: TweetFacts, queue: str) 
 def test_bad_configuration_names_the_field(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_config(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("my booking number is AB12345 thanks", "my booking number is [order_number] thanks"),
+        ("注文番号 A1234567 の荷物", "注文番号 [order_number] の荷物"),
+        ("@acme_help mail a.b@example.com", "@acme_help mail [email]"),
+    ],
+)
+def test_pii_redaction_keeps_the_words_around_the_data(text: str, redacted: str) -> None:
+    assert pii.find(text).redacted == redacted

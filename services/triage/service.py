@@ -1,0 +1,94 @@
+"""The triage faust application: ``tweets.raw`` in batches to ``tweets.triaged``.
+
+A thin adapter: batching, sending and the config reload timer live here; deciding lives in
+:mod:`services.triage.batch` and below.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from services.plumbing.faust_app import add_ops_pages, make_app
+from services.plumbing.metrics import new_registry
+from services.triage.batch import Consumed, triage_messages
+from services.triage.config_file import ConfigFile
+from services.triage.enrich import model_version
+from services.triage.metrics import TriageMetrics
+from services.triage.model import TextModel
+from services.triage.settings import TriageSettings
+
+log = logging.getLogger("tweetcare.triage")
+
+
+def build_app(settings: TriageSettings) -> faust.App:
+    """The faust app with its agent, reload timer and ops pages."""
+    app = make_app(
+        settings.triage_app_id,
+        settings,
+        web_port=settings.triage_metrics_port,
+        # Batches of a thousand go out at once: let the producer fill large requests.
+        producer_linger_ms=5,
+        producer_max_batch_size=1024 * 1024,
+        stream_buffer_maxsize=max(4096, settings.triage_batch_size * 4),
+    )
+    registry = new_registry()
+    metrics = TriageMetrics(registry)
+    add_ops_pages(app, registry)
+    config = ConfigFile(settings.triage_config)
+    model = TextModel.load(Path(settings.triage_model)) if settings.triage_model else None
+    metrics.model.labels(model_version(model)).set(1)
+    source = app.topic(settings.triage_in_topic)
+    triaged = app.topic(settings.triage_out_topic)
+    dead = app.topic(settings.dlq_topic)
+
+    @app.agent(source)
+    async def triage(stream: Any) -> AsyncIterator[None]:
+        async for events in stream.take_events(
+            settings.triage_batch_size, within=settings.triage_batch_seconds
+        ):
+            consumed = [
+                Consumed(
+                    e.message.topic,
+                    e.message.partition,
+                    e.message.offset,
+                    e.message.key,
+                    e.message.value,
+                )
+                for e in events
+            ]
+            outgoing = triage_messages(consumed, config.current, model, metrics, datetime.now(UTC))
+            for item in outgoing:
+                await (dead if item.dead else triaged).send(key=item.key, value=item.value)
+            sent_at = datetime.now(UTC)
+            for item in outgoing:
+                if item.received_at is not None:
+                    metrics.latency.observe((sent_at - item.received_at).total_seconds())
+            yield None
+
+    @app.timer(interval=settings.triage_config_check_seconds)  # type: ignore[untyped-decorator]
+    async def reload_config() -> None:
+        result = config.check()
+        if result is not None:
+            metrics.config_reloads.labels(result).inc()
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def started() -> None:
+        log.info(
+            "triage started",
+            extra={
+                "in": settings.triage_in_topic,
+                "out": settings.triage_out_topic,
+                "model": model_version(model),
+                "config": str(settings.triage_config or "built-in defaults"),
+                "batch": settings.triage_batch_size,
+            },
+        )
+
+    del triage, reload_config, started
+    return app
