@@ -34,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loops", type=int, default=20)
     parser.add_argument("--model", help="a `triage train` directory (default: rules only)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (one group)")
     args = parser.parse_args()
     settings = load_settings(KafkaSettings)
     with throwaway_topic(settings, "raw") as raw, throwaway_topic(settings, "triaged") as out:
@@ -46,7 +47,6 @@ def main() -> None:
             "TWEETCARE_TRIAGE_IN_TOPIC": raw,
             "TWEETCARE_TRIAGE_OUT_TOPIC": out,
             "TWEETCARE_TRIAGE_DLQ_TOPIC": f"{out}.dlq",
-            "TWEETCARE_TRIAGE_METRICS_PORT": "0",
             "TWEETCARE_TRIAGE_LOG_LEVEL": "WARNING",
         }
         if args.model:
@@ -54,29 +54,41 @@ def main() -> None:
         log = Path(tempfile.mkstemp(prefix="bench-triage-", suffix=".log")[1])
         consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
         with log.open("wb") as sink:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "services.cli", "triage", "run"],
-                env=env, stdout=sink, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+            workers = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "services.cli", "triage", "run"],
+                    env={**env, "TWEETCARE_TRIAGE_METRICS_PORT": str(6070 + n)},
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                )
+                for n in range(args.workers)
+            ]
             try:
                 first_at = None
                 deadline = time.monotonic() + 600
                 done = 0
-                while done < total and time.monotonic() < deadline and worker.poll() is None:
+                while (
+                    done < total
+                    and time.monotonic() < deadline
+                    and all(w.poll() is None for w in workers)
+                ):
                     done = _triaged(consumer, out, settings.kafka_partitions)
                     if done and first_at is None:
                         first_at, first_count = time.monotonic(), done
                     time.sleep(0.2)
                 ended = time.monotonic()
             finally:
-                worker.terminate()
-                worker.wait(timeout=60)
+                for worker in workers:
+                    worker.terminate()
+                for worker in workers:
+                    worker.wait(timeout=60)
                 consumer.close()
     if first_at is None or done < total:
         print(f"triage_service: only {done:,}/{total:,} triaged; worker log: {log}")
         sys.exit(1)
     rate = (done - first_count) / max(ended - first_at, 1e-9)
-    print(f"triage_service: {total:,} tweets ({'model ' + args.model if args.model else 'rules'})")
+    what = f"model {args.model}" if args.model else "rules"
+    print(f"triage_service: {total:,} tweets ({what}), {args.workers} worker process(es)")
     print(f"  triaged through Kafka at {rate:,.0f} tweets/s (first to last triaged event)")
 
 

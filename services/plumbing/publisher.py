@@ -109,24 +109,29 @@ class EventPublisher(Generic[T]):
     async def send_batch(self, events: Sequence[T]) -> list[asyncio.Future[Any]]:
         """Queue ``events`` as one record batch per partition (far less overhead than one
         :meth:`send` each); order within a partition is kept. Returns the batches' futures."""
-        partitions = sorted(await self._producer.partitions_for(self.topic))
-        builders: dict[int, Any] = {}
-        futures: list[asyncio.Future[Any]] = []
-        for event in events:
-            key = self._key_of(event).encode()
-            value = self._codec.encode(event)
-            partition = self._partitioner(key, partitions, partitions)
-            builder = builders.get(partition)
-            if builder is None:
-                builder = builders[partition] = self._producer.create_batch()
-            if builder.append(timestamp=None, key=key, value=value) is None:
-                futures.append(
-                    await self._producer.send_batch(builder, self.topic, partition=partition)
-                )
-                builder = builders[partition] = self._producer.create_batch()
-                builder.append(timestamp=None, key=key, value=value)
-        for partition, builder in builders.items():
-            futures.append(
-                await self._producer.send_batch(builder, self.topic, partition=partition)
-            )
-        return futures
+        records = [(self._key_of(e).encode(), self._codec.encode(e)) for e in events]
+        return await send_records(self._producer, self.topic, records, self._partitioner)
+
+
+async def send_records(
+    producer: AIOKafkaProducer,
+    topic: str,
+    records: Sequence[tuple[bytes | None, bytes]],
+    partitioner: CachingPartitioner,
+) -> list[asyncio.Future[Any]]:
+    """Queue already-encoded ``(key, value)`` records as one batch per partition, in order."""
+    partitions = sorted(await producer.partitions_for(topic))
+    builders: dict[int, Any] = {}
+    futures: list[asyncio.Future[Any]] = []
+    for key, value in records:
+        partition = partitioner(key, partitions, partitions)
+        builder = builders.get(partition)
+        if builder is None:
+            builder = builders[partition] = producer.create_batch()
+        if builder.append(timestamp=None, key=key, value=value) is None:
+            futures.append(await producer.send_batch(builder, topic, partition=partition))
+            builder = builders[partition] = producer.create_batch()
+            builder.append(timestamp=None, key=key, value=value)
+    for partition, builder in builders.items():
+        futures.append(await producer.send_batch(builder, topic, partition=partition))
+    return futures

@@ -6,6 +6,7 @@ A thin adapter: batching, sending and the config reload timer live here; decidin
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka import AIOKafkaProducer
 
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.metrics import new_registry
+from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
 from services.triage.batch import Consumed, triage_messages
 from services.triage.config_file import ConfigFile
 from services.triage.enrich import model_version
@@ -44,8 +47,9 @@ def build_app(settings: TriageSettings) -> faust.App:
     model = TextModel.load(Path(settings.triage_model)) if settings.triage_model else None
     metrics.model.labels(model_version(model)).set(1)
     source = app.topic(settings.triage_in_topic)
-    triaged = app.topic(settings.triage_out_topic)
-    dead = app.topic(settings.dlq_topic)
+    triaged, dead = settings.triage_out_topic, settings.dlq_topic
+    producers: list[AIOKafkaProducer] = []  # made on the first batch: it needs the running loop
+    keys = CachingPartitioner()
 
     @app.agent(source)
     async def triage(stream: Any) -> AsyncIterator[None]:
@@ -63,8 +67,19 @@ def build_app(settings: TriageSettings) -> faust.App:
                 for e in events
             ]
             outgoing = triage_messages(consumed, config.current, model, metrics, datetime.now(UTC))
-            for item in outgoing:
-                await (dead if item.dead else triaged).send(key=item.key, value=item.value)
+            if not producers:
+                producers.append(make_producer(settings, client_id=settings.triage_app_id))
+                await producers[0].start()
+            producer = producers[0]
+            # One record batch per partition, delivered before faust acknowledges the offsets.
+            await asyncio.gather(
+                *await send_records(
+                    producer, triaged, [(o.key, o.value) for o in outgoing if not o.dead], keys
+                ),
+                *await send_records(
+                    producer, dead, [(o.key, o.value) for o in outgoing if o.dead], keys
+                ),
+            )
             sent_at = datetime.now(UTC)
             for item in outgoing:
                 if item.received_at is not None:
