@@ -10,11 +10,14 @@ from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TopicName, dlq_topic
 from services.plumbing.indices import templates
 
+INTERNAL_TICKS = "sla.ticks"  # the default of TWEETCARE_SLA_TICKS_TOPIC
+
 
 def topic_names() -> list[str]:
-    """Every topic tweetcare uses: the event topics and their dead-letter topics."""
+    """Every topic tweetcare uses: the event topics, their dead-letter topics, and the SLA
+    service's internal timer topic (co-partitioned with the case topics, so created here)."""
     names = [t.value for t in TopicName]
-    return names + [dlq_topic(n) for n in names]
+    return [*names, *(dlq_topic(n) for n in names), INTERNAL_TICKS, dlq_topic(INTERNAL_TICKS)]
 
 
 def create_topics(settings: InfraSettings) -> list[str]:

@@ -198,8 +198,6 @@ def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
         raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
     if case.channel == Channel.DM and action.channel != Channel.DM:
         raise RejectedError("dm_case_public_reply", "a DM case can only be answered by DM")
-    if case.channel == Channel.PUBLIC and action.channel == Channel.DM:
-        raise RejectedError("public_case_dm_reply", "this case is public; move it to DM on X first")
     target = action.in_reply_to_tweet_id or case.last_customer_tweet_id or case.opening_tweet_id
     reply = OutboxReply(
         event_id=digest("outbox", action.reply_id),

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.plumbing.cli_support import command_group, not_built_yet
+from services.plumbing.cli_support import command_group
 from services.sla.policies import PolicyError, load_policy, quick_policy, seconds
 
 
@@ -72,11 +72,25 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from services.plumbing.faust_app import run_worker
+    from services.plumbing.settings import load_settings
+    from services.sla.service import build_app
+    from services.sla.settings import SlaSettings
+
+    settings = load_settings(SlaSettings)
+    try:
+        app = build_app(settings)
+    except (PolicyError, OSError) as exc:
+        return _err(f"cannot start: {exc}")
+    return run_worker(app, "sla", settings.sla_log_level)
+
+
 def register(subparsers: Any) -> None:
     """Add `tweetcare sla` and its subcommands."""
     group = command_group(subparsers, "sla", "the sla service")
-    run = group.add_parser("run", help="run the sla service")
-    run.set_defaults(handler=not_built_yet("issue 4"))
+    run = group.add_parser("run", help="run the sla service (faust worker: the case owner)")
+    run.set_defaults(handler=_run)
     bt = group.add_parser("backtest", help="replay a file through the case and SLA code")
     bt.add_argument("--input", required=True, help="the file to replay")
     bt.add_argument("--format", required=True, choices=["twcs", "ibm", "x-v2"])

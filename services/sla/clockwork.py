@@ -56,6 +56,8 @@ def resume(clock: Clock, cal: Calendar, now: datetime) -> Clock:
 
 def finish(clock: Clock, status: ClockStatus, now: datetime) -> Clock:
     """Met (a response came) or stopped (resolved, closed); a breached clock keeps its breach."""
+    if clock.status == ClockStatus.BREACHED and status == ClockStatus.MET and not clock.met_at:
+        return clock.model_copy(update={"met_at": now})  # a late answer is still recorded
     if clock.status not in (ClockStatus.RUNNING, ClockStatus.PAUSED):
         return clock
     update: dict[str, object] = {"status": status, "due_at": None}
@@ -84,8 +86,9 @@ def pending(clock: Clock, cal: Calendar) -> list[Due]:
             continue
         # The warning fires when (1 - fraction) of the target is left.
         before = left - (1 - fraction) * clock.target_seconds
-        if before >= 0:
-            out.append(Due(clock.name, cal.add(clock.started_at, before), fraction))
+        # A warning whose moment passed unfired (the clock was paused first) fires at once.
+        at = cal.add(clock.started_at, before) if before >= 0 else clock.started_at
+        out.append(Due(clock.name, at, fraction))
     out.append(Due(clock.name, clock.due_at, None))
     return sorted(out, key=lambda d: (d.at, d.fraction is None))
 

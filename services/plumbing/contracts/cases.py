@@ -42,7 +42,7 @@ class Clock(Part):
     status: ClockStatus
     policy: str = Field(max_length=64)
     target_seconds: int = Field(gt=0)
-    started_at: UtcTime
+    started_at: UtcTime = Field(description="When the clock last started or resumed")
     due_at: UtcTime | None = Field(default=None, description="None while paused or finished")
     remaining_seconds: float | None = Field(
         default=None, description="Business seconds left when paused"

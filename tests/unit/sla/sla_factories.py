@@ -28,11 +28,13 @@ AGENT_B = Actor(id="agent-b", name="Ben", role=Role.AGENT)
 def triaged(
     tweet_id: str, at: datetime, *, outbound: bool = False, needs_reply: bool = True,
     conversation: str = "100", channel: Channel = Channel.PUBLIC, queue: str = "general",
+    customer: Author = CUSTOMER,
 ) -> TriagedTweet:  # fmt: skip
     tweet = tweet_event(
         tweet_id,
         "@acme_jp thanks, looking into it" if outbound else "@acme_jp my parcel is late",
-        author=BRAND if outbound else CUSTOMER,
+        author=BRAND if outbound else customer,
+        case_key=f"acme:{customer.id}",
         direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
         conversation_id=conversation,
         channel=channel,

@@ -223,3 +223,29 @@ def test_versions_only_grow() -> None:
         versions += [e.case_version for e in step.events]
     assert versions == sorted(versions)
     assert len(set(versions)) == len(versions)
+
+
+def test_a_timer_tick_emits_each_due_event_once() -> None:
+    from services.sla.dispatch import apply
+
+    step = apply(opened().book, None, POLICY, minutes(61))
+    assert [e.change.kind for e in step.events] == [
+        ChangeKind.SLA_WARNING, ChangeKind.SLA_WARNING, ChangeKind.SLA_BREACH,
+    ]  # fmt: skip
+    assert apply(step.book, None, POLICY, minutes(62)).events == []
+
+
+def test_a_public_case_may_move_to_dm_and_a_late_answer_is_recorded() -> None:
+    book = opened().book
+    case_id = book[0].case.case_id
+    dm = on_action(
+        book,
+        action("reply", case_id, minutes(1), reply_id="r3", text="Let's talk in DM", channel="dm"),
+        POLICY,
+        minutes(1),
+    )
+    assert [(r.channel, r.in_reply_to_tweet_id) for r in dm.outbox] == [(Channel.DM, None)]
+    late = on_tick(book, POLICY, minutes(61)).book
+    answered = on_tweet(late, triaged("9", minutes(75), outbound=True), POLICY)
+    first = next(c for c in case_of(answered).case.clocks if c.name == ClockName.FIRST_RESPONSE)
+    assert (first.status, first.met_at) == (ClockStatus.BREACHED, minutes(75))
