@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from services.ingest.brands import BrandConfigError
 from services.ingest.dedupe import Admission, RetweetPolicy, SeenWindow
 from services.ingest.generator import generate
 from services.ingest.pacing import Pacing, PacingError
-from services.ingest.replay import FileFormat, load_events, replay, stderr_progress
+from services.ingest.replay import FileFormat, JsonLines, load_events, replay, stderr_progress
 from services.ingest.replay_plan import plan, plan_stream
 from services.ingest.settings import IngestSettings
 from services.plumbing.cli_support import command_group, not_built_yet
@@ -25,9 +26,18 @@ from services.plumbing.settings import load_settings
 
 
 def _publish(
-    settings: IngestSettings, topic: str, items: Any, admission: Admission, limit: int | None
-) -> int:
-    """Publish planned items to ``topic``; a clear error when Kafka cannot be reached."""
+    settings: IngestSettings, topic: str, items: Any, admission: Admission, limit: int | None,
+    output: str = "kafka",
+) -> int:  # fmt: skip
+    """Publish planned items to ``topic`` (or as JSON lines on stdout); a clear error when Kafka
+    cannot be reached."""
+    if output == "jsonl":
+        report = asyncio.run(
+            replay(items, JsonLines(sys.stdout.buffer), admission, progress=stderr_progress,
+                   limit=limit)
+        )  # fmt: skip
+        print(f"replay: done: {report.published:,} written; {report.counts}", file=sys.stderr)
+        return 0
 
     async def run() -> None:
         producer = make_producer(settings, client_id="tweetcare-ingest-replay")
@@ -68,13 +78,16 @@ def _generate(args: argparse.Namespace) -> int:
     items: Any = plan_stream(
         generate(args.seed, start, tweets_per_minute=args.per_minute), pacing, start
     )
+    if args.duration is not None:
+        until = start + timedelta(seconds=args.duration)
+        items = itertools.takewhile(lambda item: item.event.created_at <= until, items)
     print(
         f"generate: bilingual stream, seed {args.seed}, about {args.per_minute:g} tweets/min "
         f"of event time, to {args.topic} at {settings.kafka_bootstrap}",
         file=sys.stderr,
     )
     admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
-    return _publish(settings, args.topic, items, admission, args.count)
+    return _publish(settings, args.topic, items, admission, args.count, args.output)
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -98,7 +111,7 @@ def _replay(args: argparse.Namespace) -> int:
         rebase_to=started if args.rebase_to_now else None,
     )
     admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
-    return _publish(settings, args.topic, items, admission, args.limit)
+    return _publish(settings, args.topic, items, admission, args.limit, args.output)
 
 
 def register(subparsers: Any) -> None:
@@ -136,6 +149,10 @@ def register(subparsers: Any) -> None:
     )
     rep.add_argument("--topic", default=TWEETS_RAW.topic, help=argparse.SUPPRESS)
     rep.add_argument("--limit", type=int, default=None, help="stop after N published tweets")
+    rep.add_argument(
+        "--output", choices=["kafka", "jsonl"], default="kafka",
+        help="kafka (default) or jsonl: the normalised events as JSON lines on stdout",
+    )  # fmt: skip
     rep.set_defaults(handler=_replay)
     gen = group.add_parser(
         "generate",
@@ -148,4 +165,9 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--count", type=int, default=None, help="stop after N published tweets")
     gen.add_argument("--retweets", default="drop", choices=[p.value for p in RetweetPolicy])
     gen.add_argument("--topic", default=TWEETS_RAW.topic, help=argparse.SUPPRESS)
+    gen.add_argument(
+        "--duration", type=float, default=None, help="stop after S seconds of event time"
+    )
+    gen.add_argument("--output", choices=["kafka", "jsonl"], default="kafka",
+                     help="kafka (default) or jsonl on stdout")  # fmt: skip
     gen.set_defaults(handler=_generate)

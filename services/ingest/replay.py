@@ -9,14 +9,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, Protocol, TextIO
 
 from services.ingest.brands import BrandMap
 from services.ingest.dedupe import Admission, Verdict
 from services.ingest.replay_plan import Planned
 from services.ingest.sources import ibm, twcs, xv2
+from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.tweets import TweetEvent
-from services.plumbing.publisher import EventPublisher
 
 BATCH_SIZE = 2_000
 MAX_PENDING_BATCHES = 64
@@ -59,9 +59,27 @@ class ReplayReport:
         return self.published / self.seconds if self.seconds > 0 else 0.0
 
 
+class BatchSink(Protocol):
+    """Where replayed events go: Kafka (:class:`EventPublisher`) or JSON lines."""
+
+    async def send_batch(self, events: Sequence[TweetEvent]) -> list[asyncio.Future[Any]]: ...
+
+
+class JsonLines:
+    """Writes each event as one JSON line (``--output jsonl``: inspection and pipes)."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    async def send_batch(self, events: Sequence[TweetEvent]) -> list[asyncio.Future[Any]]:
+        self._out.write(b"".join(TWEETS_RAW.encode(e) + b"\n" for e in events))
+        self._out.flush()
+        return []
+
+
 async def replay(
     items: Iterable[Planned],
-    publisher: EventPublisher[TweetEvent],
+    publisher: BatchSink,
     admission: Admission,
     *,
     clock: Callable[[], float] = time.monotonic,
