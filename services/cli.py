@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from services.api.cli import register as register_api
+from services.demo.cli import register as register_demo
 from services.ingest.cli import register as register_ingest
 from services.localinfra.cli import register as register_infra
 from services.plumbing.contracts.cli import register as register_schemas
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         register_triage,
         register_sla,
         register_api,
+        register_demo,
     ):
         register(commands)
     return parser

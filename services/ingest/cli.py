@@ -19,7 +19,7 @@ from services.ingest.pacing import Pacing, PacingError
 from services.ingest.replay import FileFormat, JsonLines, load_events, replay, stderr_progress
 from services.ingest.replay_plan import plan, plan_stream
 from services.ingest.settings import IngestSettings
-from services.plumbing.cli_support import command_group, not_built_yet
+from services.plumbing.cli_support import command_group
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import load_settings
@@ -114,11 +114,30 @@ def _replay(args: argparse.Namespace) -> int:
     return _publish(settings, args.topic, items, admission, args.limit, args.output)
 
 
+def _run(args: argparse.Namespace) -> int:
+    from services.ingest.service import run
+    from services.ingest.settings import IngestServiceSettings
+    from services.plumbing.logs import configure_logging
+
+    configure_logging("ingest", args.log_level)
+    return run(load_settings(IngestServiceSettings), generated=not args.no_generate)
+
+
 def register(subparsers: Any) -> None:
     """Add `tweetcare ingest` and its subcommands."""
     group = command_group(subparsers, "ingest", "the ingest service (X gateway, replays)")
-    run = group.add_parser("run", help="run the ingest service")
-    run.set_defaults(handler=not_built_yet("issue 3"))
+    run = group.add_parser(
+        "run",
+        help="run the ingest service: X (or the generated stream) in, the outbox out",
+        description="With X_BEARER_TOKEN set: the filtered stream, mention/search/DM polling and "
+        "the outbox on X. Without: the generated bilingual stream and a local sandbox outbox.",
+    )
+    run.add_argument(
+        "--no-generate", action="store_true",
+        help="without X credentials: run only the sandbox outbox (feed tweets with replay)",
+    )  # fmt: skip
+    run.add_argument("--log-level", default="INFO")
+    run.set_defaults(handler=_run)
     rep = group.add_parser(
         "replay",
         help="publish a file's tweets to tweets.raw (X v2 JSON, TWCS CSV, IBM JSON)",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.ingest.dedupe import RetweetPolicy
+from services.ingest.xapi.settings import XApiSettings
+from services.plumbing.contracts.codecs import TopicName
 from services.plumbing.settings import KafkaSettings
 
 
@@ -11,3 +14,19 @@ class IngestSettings(KafkaSettings):
     """Kafka, and how many recent tweet ids the duplicate window remembers."""
 
     ingest_dedupe_window: int = Field(default=1_000_000, ge=1)
+
+
+class IngestServiceSettings(IngestSettings, XApiSettings):
+    """`tweetcare ingest run`: the duplicate window, X (see ``XApiSettings``), the brands, the
+    generated stream used when there is no X token, the ops port."""
+
+    ingest_brands: list[str] = Field(
+        default_factory=list, description='JSON ["AcmeHelp=acme", "acme_jp=acme"]'
+    )
+    ingest_retweets: RetweetPolicy = RetweetPolicy.DROP
+    ingest_generate_per_minute: float = Field(default=12.0, gt=0)
+    ingest_generate_seed: int | None = None
+    ingest_metrics_port: int = 8001
+    ingest_tweets_topic: str = TopicName.TWEETS_RAW.value
+    ingest_replies_topic: str = TopicName.OUTBOX_REPLIES.value
+    ingest_results_topic: str = TopicName.OUTBOX_RESULTS.value

@@ -96,6 +96,13 @@ CASE_MAPPINGS: dict[str, Any] = {
         "next_due_at": _DATE,
         "breached": {"type": "boolean"},
         "warned": {"type": "boolean"},
+        # Derived by services.api.readmodel.documents for queues and statistics.
+        "open": {"type": "boolean"},
+        "last_response_at": _DATE,
+        "reopen_count": {"type": "integer"},
+        "first_response_seconds": {"type": "double"},
+        "sla": {"properties": {"first_response": _KW, "next_response": _KW, "resolution": _KW}},
+        "tweet_ids": _KW,
     },
 }
 

@@ -39,7 +39,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            if key not in _STANDARD_ATTRS and not key.startswith("_") and key != "color_message":
                 doc[key] = _redact(key, value)
         if record.exc_info:
             doc["error"] = self.formatException(record.exc_info)
@@ -53,3 +53,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Clients that log every request at INFO: their warnings still come through.
+    for chatty in ("elastic_transport", "aiokafka", "kafka"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

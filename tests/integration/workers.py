@@ -66,7 +66,9 @@ def consume(
         while len(values) < count and time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 break
-            values.extend(m.value for m in consumer)
+            # poll, not iteration: a topic that never goes quiet must not hold us past the count
+            for records in consumer.poll(timeout_ms=500, max_records=count - len(values)).values():
+                values.extend(r.value for r in records)
     finally:
         consumer.close()
     return values

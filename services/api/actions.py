@@ -1,0 +1,199 @@
+"""Agent actions: build the action, write it to ``agent.actions``, wait for its outcome.
+
+The API never changes a case itself: the SLA service applies or rejects each action in partition
+order and says so on ``cases.events`` with the action's id. Applied → 200 with the case, rejected →
+409 with the SLA service's code, no outcome within the timeout → 202 with the id to poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.api.errors import ApiError
+from services.api.live import LiveFeed
+from services.api.replies import ReplyError, compose, render
+from services.plumbing.contracts import actions as a
+from services.plumbing.contracts.cases import Case, CaseEvent
+from services.plumbing.contracts.codecs import new_event_id
+from services.plumbing.contracts.common import Channel, Priority
+from services.triage.pii import find as find_pii
+
+Send = Callable[[a.AgentAction], Awaitable[None]]
+LoadCase = Callable[[str], Awaitable[Case | None]]
+Label = Field(min_length=1, max_length=50, pattern=r"^[^\s,]+$")
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Empty(_Body):
+    pass
+
+
+class NoReplyBody(_Body):
+    reason: str = Field(default="", max_length=200)
+
+
+class TransferBody(_Body):
+    queue: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_.\-]+$")
+
+
+class PriorityBody(_Body):
+    priority: Priority
+
+
+class TagBody(_Body):
+    add: list[str] = Field(default_factory=list, max_length=20)
+    remove: list[str] = Field(default_factory=list, max_length=20)
+
+
+class NoteBody(_Body):
+    text: str = Field(min_length=1, max_length=5_000)
+
+
+class ReplyBody(_Body):
+    """``text``, or ``canned_id`` (its text with ``variables`` filled); ``channel`` defaults to
+    the case's. A public reply that carries personal data needs ``allow_pii``."""
+
+    text: str | None = Field(default=None, min_length=1, max_length=10_000)
+    canned_id: str | None = Field(default=None, min_length=1, max_length=64)
+    variables: dict[str, str] = Field(default_factory=dict, max_length=20)
+    signature: str | None = Field(default=None, max_length=30)
+    channel: Literal["public", "dm"] | None = None
+    allow_pii: bool = False
+
+
+def _common(case: Case, actor: a.Actor, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": new_event_id(),
+        "case_id": case.case_id,
+        "case_key": case.case_key,
+        "actor": actor,
+        "requested_at": now,
+    }
+
+
+def simple(kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime) -> a.AgentAction:
+    """The action of every kind but reply, from its body."""
+    common = _common(case, actor, now)
+    match kind:
+        case "claim":
+            return a.Claim(**common)
+        case "release":
+            return a.Release(**common)
+        case "resolve":
+            return a.Resolve(**common)
+        case "reopen":
+            return a.Reopen(**common)
+        case "spam":
+            return a.MarkSpam(**common)
+        case "no-reply":
+            assert isinstance(body, NoReplyBody)
+            return a.NoReply(**common, reason=body.reason)
+        case "transfer":
+            assert isinstance(body, TransferBody)
+            return a.Transfer(**common, queue=body.queue)
+        case "priority":
+            assert isinstance(body, PriorityBody)
+            return a.SetPriority(**common, priority=body.priority)
+        case "tag":
+            assert isinstance(body, TagBody)
+            return a.Tag(**common, add=body.add, remove=body.remove)
+        case "note":
+            assert isinstance(body, NoteBody)
+            return a.Note(**common, text=body.text)
+    raise ApiError(404, "unknown_action", f"no action {kind!r}")
+
+
+def reply(
+    case: Case, actor: a.Actor, body: ReplyBody, canned_text: str | None, now: datetime,
+    thread_has_pii: bool,
+) -> tuple[a.Reply, list[dict[str, str]]]:  # fmt: skip
+    """The reply action and its warnings; a DM case is answered by DM only."""
+    channel = Channel(body.channel) if body.channel else case.channel
+    if case.channel == Channel.DM and channel != Channel.DM:
+        raise ApiError(409, "dm_case_public_reply", "a DM case can only be answered by DM")
+    if (body.text is None) == (canned_text is None):
+        raise ApiError(422, "reply_text_required", "send either text or canned_id")
+    try:
+        values = {
+            "customer_name": case.customer.name or case.customer.handle or "",
+            "customer_handle": case.customer.handle or "",
+            "agent_name": actor.name,
+            "brand": case.brand,
+            "case_id": case.case_id,
+            **body.variables,
+        }
+        text = body.text if body.text is not None else render(canned_text or "", values)
+        final = compose(text, body.signature, dm=channel == Channel.DM)
+    except ReplyError as exc:
+        raise ApiError(422, exc.code, str(exc)) from exc
+    warnings: list[dict[str, str]] = []
+    if channel == Channel.PUBLIC:
+        kinds = find_pii(final).kinds
+        if kinds and not body.allow_pii:
+            raise ApiError(
+                422, "pii_in_public_reply",
+                f"the reply holds personal data ({', '.join(k.value for k in kinds)}); "
+                "answer by DM, or send allow_pii: true",
+            )  # fmt: skip
+        if thread_has_pii:
+            warnings.append(
+                {"code": "thread_has_pii", "message": "the thread holds personal data: consider DM"}
+            )
+    target = case.last_customer_tweet_id or case.opening_tweet_id
+    action = a.Reply(
+        **_common(case, actor, now), reply_id=new_event_id(), text=final, channel=channel,
+        in_reply_to_tweet_id=target if channel == Channel.PUBLIC else None,
+    )  # fmt: skip
+    return action, warnings
+
+
+async def submit(
+    feed: LiveFeed, send: Send, action: a.AgentAction, timeout_s: float
+) -> tuple[int, dict[str, Any]]:
+    """Send ``action`` and wait for its outcome: (status code, body)."""
+    waiting = feed.expect(action.event_id)
+    try:
+        await send(action)
+        event = await asyncio.wait_for(asyncio.shield(waiting), timeout_s)
+    except TimeoutError:
+        return 202, pending(action.event_id)
+    finally:
+        feed.forget(action.event_id)
+    return answer(event)
+
+
+def pending(action_id: str) -> dict[str, Any]:
+    return {"status": "pending", "action_id": action_id, "poll": f"/v1/actions/{action_id}"}
+
+
+def answer(event: CaseEvent) -> tuple[int, dict[str, Any]]:
+    """The HTTP answer to an outcome event."""
+    outcome = event.outcome
+    assert outcome is not None
+    if outcome.status == "rejected":
+        return 409, {
+            "error": {
+                "code": outcome.code,
+                "message": outcome.reason,
+                "action_id": outcome.action_id,
+            },
+            "case": event.case.model_dump(mode="json"),
+        }
+    return 200, {
+        "status": "applied",
+        "action_id": outcome.action_id,
+        "case_version": event.case_version,
+        "case": event.case.model_dump(mode="json"),
+    }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

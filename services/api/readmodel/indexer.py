@@ -1,0 +1,541 @@
+"""The indexer: ``tweets.triaged`` and ``cases.events`` into the read model, exactly once in effect.
+
+Commit policy: a polled batch is decoded, written with one bulk request, and its offsets are
+committed only after Elasticsearch accepted every document (or refused a case document as an
+older version, which is success: the newer one is already there). While Elasticsearch is down or
+overloaded the same batch is retried with exponential backoff, so nothing is lost; every write is
+idempotent (tweets by tweet id, case documents by external version, case events by event id),
+so a batch written twice — after a crash before the commit — doubles nothing.
+
+Undecodable records go to ``<topic>.dlq`` with the reason (:mod:`services.plumbing.deadletters`),
+and so does a record whose document Elasticsearch refuses for good (a mapping error); both are
+counted in :class:`IndexerStats`. A request-level error that no retry can fix (a 4xx on the whole
+request) raises: that is a bug or a misconfiguration, never a reason to drop data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError
+from aiokafka.structs import TopicPartition
+from elasticsearch import ApiError, AsyncElasticsearch, TransportError
+
+from services.api.metrics import ApiMetrics
+from services.api.readmodel.documents import (
+    CASE_EVENT_MAPPINGS,
+    CASE_EVENTS,
+    CASES,
+    KINDS,
+    TWEETS,
+    case_operations,
+    tweet_operation,
+)
+from services.api.settings import ApiSettings
+from services.plumbing.contracts.codecs import (
+    CASES_EVENTS,
+    DEAD_LETTERS,
+    TWEETS_TRIAGED,
+    Codec,
+    TopicName,
+    dead_letter,
+    dlq_topic,
+)
+from services.plumbing.contracts.deadletter import DeadLetter
+from services.plumbing.contracts.tweets import TriagedTweet
+from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.indices import CASE_MAPPINGS, TWEET_MAPPINGS, index_name, templates
+
+log = logging.getLogger("tweetcare.api.indexer")
+CONSUMER = "tweetcare-api-indexer"
+
+Partition = tuple[str, int]
+"""(topic, partition)."""
+Progress = Callable[[int, int], None]
+"""Called with (records done, records to do)."""
+
+
+@dataclass(frozen=True)
+class IndexerConfig:
+    """Where to read, where to write, and how hard to try."""
+
+    bootstrap: str
+    prefix: str
+    group_id: str
+    tweets_topic: str = TopicName.TWEETS_TRIAGED.value
+    cases_topic: str = TopicName.CASES_EVENTS.value
+    tweets_dlq: str | None = None  # default: <tweets_topic>.dlq
+    cases_dlq: str | None = None
+    dead_letters: bool = True  # a rebuild counts bad records but does not send them again
+    batch_size: int = 1000
+    poll_ms: int = 200
+    backoff_s: float = 0.2
+    backoff_max_s: float = 10.0
+    refresh: bool = False  # True makes every batch searchable at once (tests, demos)
+
+    @classmethod
+    def of(cls, settings: ApiSettings) -> IndexerConfig:
+        return cls(
+            bootstrap=settings.kafka_bootstrap,
+            prefix=settings.es_index_prefix,
+            group_id=settings.api_indexer_group,
+        )
+
+    def dlq(self, topic: str) -> str:
+        if topic == self.tweets_topic and self.tweets_dlq:
+            return self.tweets_dlq
+        if topic == self.cases_topic and self.cases_dlq:
+            return self.cases_dlq
+        return dlq_topic(topic)
+
+
+@dataclass
+class IndexerStats:
+    """Counters the app turns into Prometheus metrics (all only grow)."""
+
+    records: int = 0  # Kafka records handled (committed batches)
+    batches: int = 0
+    indexed: int = 0  # documents Elasticsearch created or updated
+    conflicts: int = 0  # case documents refused as older than the stored version
+    retries: int = 0  # bulk attempts repeated after Elasticsearch failed
+    dlq: int = 0  # records dead-lettered (or, in a rebuild, found bad again)
+    indexed_by_kind: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(KINDS, 0)
+    )  # tweets, cases, case-events
+
+
+class IndexingRefusedError(Exception):
+    """Elasticsearch refused a record's document for good (e.g. a mapping error)."""
+
+
+@dataclass(frozen=True)
+class _Op:
+    kind: str
+    meta: dict[str, Any]
+    source: dict[str, Any]
+    record: int  # index of the Kafka record in its batch
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, ApiError):
+        return exc.meta.status == 429 or exc.meta.status >= 500
+    return isinstance(exc, TransportError)  # connection refused, reset, timeout
+
+
+async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
+    """Install the read model's index templates, create missing indices, and add new fields to
+    existing ones. Idempotent; raises when an existing mapping conflicts with the code's."""
+    bodies = templates(prefix)
+    bodies[index_name(prefix, CASE_EVENTS)] = {
+        "index_patterns": [f"{index_name(prefix, CASE_EVENTS)}*"],
+        "priority": 100,
+        "template": {
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": CASE_EVENT_MAPPINGS,
+        },
+        "_meta": {"owner": "tweetcare", "schema": 1},
+    }
+    for name, body in bodies.items():
+        await es.indices.put_index_template(
+            name=name,
+            index_patterns=body["index_patterns"],
+            priority=body["priority"],
+            template=body["template"],
+            meta=body["_meta"],
+        )
+    mappings = {TWEETS: TWEET_MAPPINGS, CASES: CASE_MAPPINGS, CASE_EVENTS: CASE_EVENT_MAPPINGS}
+    for kind in KINDS:
+        name = index_name(prefix, kind)
+        if await es.indices.exists(index=name):
+            await es.indices.put_mapping(index=name, properties=mappings[kind]["properties"])
+        else:
+            # Another replica may create it first: "already exists" is fine.
+            await es.options(ignore_status=400).indices.create(index=name)
+
+
+class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Reports the committed offsets of newly assigned partitions (a restarted group's start)."""
+
+    def __init__(
+        self, consumer: AIOKafkaConsumer, note: Callable[[str, int, int], None]
+    ) -> None:  # fmt: skip
+        self._consumer = consumer
+        self._note = note
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        for tp in assigned:
+            offset = await self._consumer.committed(tp)
+            if offset is not None:
+                self._note(tp.topic, tp.partition, offset)
+
+
+class Indexer:
+    """Consumes both topics in one consumer group and keeps the read model up to date."""
+
+    def __init__(
+        self,
+        es: AsyncElasticsearch,
+        config: IndexerConfig,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        stats: IndexerStats | None = None,
+        producer: AIOKafkaProducer | None = None,
+        metrics: ApiMetrics | None = None,
+    ) -> None:
+        """``producer`` (for dead letters) is made and stopped by :meth:`run` unless given;
+        ``metrics``, when given, mirror :attr:`stats` after every batch and retry."""
+        self._es = es
+        self.config = config
+        self._clock = clock
+        self.stats = stats or IndexerStats()
+        self._producer = producer
+        self._metrics = metrics
+        self._codecs: dict[str, Codec[Any]] = {
+            config.tweets_topic: TWEETS_TRIAGED,
+            config.cases_topic: CASES_EVENTS,
+        }
+        self._committed: dict[Partition, int] = {}
+
+    @classmethod
+    def for_service(
+        cls,
+        settings: ApiSettings,
+        es: AsyncElasticsearch,
+        producer: AIOKafkaProducer,
+        metrics: ApiMetrics,
+    ) -> Indexer:
+        """The API service's indexer: its settings, its started producer, its metrics."""
+        return cls(es, IndexerConfig.of(settings), producer=producer, metrics=metrics)
+
+    def committed(self) -> dict[Partition, int]:
+        """The offsets this instance committed (or found committed when assigned)."""
+        return dict(self._committed)
+
+    def _note_committed(self, topic: str, partition: int, offset: int) -> None:
+        key = (topic, partition)
+        self._committed[key] = max(offset, self._committed.get(key, 0))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Index until ``stop`` is set; a batch not yet accepted when it is set is not committed
+        (the next run repeats it). Raises only on errors no retry can fix."""
+        if not await self._retry(
+            stop, "ensure indices", lambda: ensure_indices(self._es, self.config.prefix)
+        ):
+            return
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.config.bootstrap,
+            group_id=self.config.group_id,
+            client_id=CONSUMER,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.config.batch_size,
+        )
+        consumer.subscribe(list(self._codecs), listener=_Assigned(consumer, self._note_committed))
+        own = self._producer is None
+        producer = self._producer or AIOKafkaProducer(
+            bootstrap_servers=self.config.bootstrap,
+            client_id=CONSUMER,
+            acks="all",
+            enable_idempotence=True,
+        )
+        await consumer.start()
+        try:
+            if own:
+                await producer.start()
+            try:
+                while not stop.is_set():
+                    polled = await consumer.getmany(
+                        timeout_ms=self.config.poll_ms, max_records=self.config.batch_size
+                    )
+                    if polled and not await self._batch(consumer, producer, polled, stop):
+                        return
+            finally:
+                if own:
+                    await producer.stop()
+        finally:
+            await consumer.stop()
+
+    async def _batch(
+        self,
+        consumer: AIOKafkaConsumer,
+        producer: AIOKafkaProducer,
+        polled: Mapping[TopicPartition, list[Any]],
+        stop: asyncio.Event,
+    ) -> bool:
+        records = [r for batch in polled.values() for r in batch]
+        now = self._clock()
+        ops: list[_Op] = []
+        dead: dict[int, DeadLetter] = {}
+        for i, record in enumerate(records):
+            decoded = decode_or_dead_letter(
+                self._codecs[record.topic], topic=record.topic, key=record.key,
+                value=record.value, partition=record.partition, offset=record.offset,
+                consumer=CONSUMER, now=now,
+            )  # fmt: skip
+            if isinstance(decoded, DeadLetter):
+                dead[i] = decoded
+            elif isinstance(decoded, TriagedTweet):
+                meta, source = tweet_operation(decoded, self.config.prefix)
+                ops.append(_Op(TWEETS, meta, source, i))
+            else:
+                (case_meta, case), (event_meta, event) = case_operations(
+                    decoded, self.config.prefix
+                )
+                ops += [_Op(CASES, case_meta, case, i), _Op(CASE_EVENTS, event_meta, event, i)]
+        refused: dict[int, str] = {}  # record index -> why Elasticsearch will never take it
+        if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
+            return False
+        for i, reason in refused.items():
+            r = records[i]
+            dead[i] = dead_letter(
+                IndexingRefusedError(reason), topic=r.topic, partition=r.partition, offset=r.offset,
+                key=r.key, value=r.value, consumer=CONSUMER, now=now,
+            )  # fmt: skip
+        await self._dead_letters(producer, records, dead)
+        offsets = {tp: batch[-1].offset + 1 for tp, batch in polled.items()}
+        try:
+            await consumer.commit(offsets)
+        except CommitFailedError:
+            # A rebalance gave the partitions to another member, which repeats the batch;
+            # every write is idempotent, so that doubles nothing.
+            log.warning("offsets not committed after a rebalance", extra={"records": len(records)})
+            return True
+        for tp, offset in offsets.items():
+            self._note_committed(tp.topic, tp.partition, offset)
+        self.stats.records += len(records)
+        self.stats.batches += 1
+        if self._metrics is not None:
+            for kind, count in self.stats.indexed_by_kind.items():
+                self._metrics.indexed.labels(kind).set(count)
+        return True
+
+    async def _bulk(self, ops: list[_Op], refused: dict[int, str]) -> None:
+        """One bulk attempt; items Elasticsearch could take later stay in ``ops`` and raise."""
+        body: list[dict[str, Any]] = []
+        for op in ops:
+            body += [op.meta, op.source]
+        response = await self._es.bulk(operations=body, refresh=self.config.refresh)
+        later: list[_Op] = []
+        for op, item in zip(ops, response["items"], strict=True):
+            result = next(iter(item.values()))
+            status = int(result["status"])
+            if status < 300:
+                self.stats.indexed += 1
+                self.stats.indexed_by_kind[op.kind] += 1
+            elif status == 409:
+                self.stats.conflicts += 1
+            elif status == 429 or status >= 500:
+                later.append(op)
+            else:
+                error = result.get("error", {})
+                refused.setdefault(
+                    op.record, f"{error.get('type', status)}: {error.get('reason', '')}"[:1000]
+                )
+        ops[:] = later
+        if later:
+            raise _ItemsLaterError(len(later))
+
+    async def _retry(
+        self, stop: asyncio.Event, what: str, attempt: Callable[[], Any]
+    ) -> bool:  # fmt: skip
+        """Run ``attempt`` until it succeeds (True) or ``stop`` is set while waiting (False)."""
+        failures = 0
+        while True:
+            try:
+                await attempt()
+                return True
+            except (ApiError, TransportError, _ItemsLaterError) as exc:
+                if not isinstance(exc, _ItemsLaterError) and not _retryable(exc):
+                    raise
+                delay = min(self.config.backoff_max_s, self.config.backoff_s * 2**failures)
+                failures += 1
+                self.stats.retries += 1
+                if self._metrics is not None:
+                    self._metrics.indexer_retries.set(self.stats.retries)
+                log.warning(
+                    "elasticsearch did not take the write; retrying",
+                    extra={
+                        "what": what, "attempt": failures, "delay_s": round(delay, 3),
+                        "error": f"{type(exc).__name__}: {exc}"[:300],
+                    },
+                )  # fmt: skip
+                try:
+                    await asyncio.wait_for(stop.wait(), delay)
+                    return False
+                except TimeoutError:
+                    continue
+
+    async def _dead_letters(
+        self, producer: AIOKafkaProducer, records: list[Any], dead: Mapping[int, DeadLetter]
+    ) -> None:
+        sends = []
+        for i, letter in sorted(dead.items()):
+            record = records[i]
+            log.warning(
+                "record dead-lettered",
+                extra={
+                    "topic": record.topic, "partition": record.partition,
+                    "offset": record.offset, "reason_code": letter.reason_code.value,
+                    "sent": self.config.dead_letters,
+                },
+            )  # fmt: skip
+            if self._metrics is not None:
+                self._metrics.dead_letters.labels(record.topic, letter.reason_code.value).inc()
+            if self.config.dead_letters:
+                sends.append(
+                    await producer.send(
+                        self.config.dlq(record.topic), key=record.key,
+                        value=DEAD_LETTERS.encode(letter),
+                    )
+                )  # fmt: skip
+        await asyncio.gather(*sends)
+        self.stats.dlq += len(dead)
+
+
+class _ItemsLaterError(Exception):
+    """Some bulk items were refused for now (429 or 5xx); the rest were written."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} documents refused for now")
+
+
+async def topic_offsets(bootstrap: str, topics: list[str]) -> dict[Partition, tuple[int, int]]:
+    """The first and next offsets of every partition of ``topics`` now; raises LookupError for
+    a topic the broker does not have."""
+    # Without a group, a subscribing consumer loads the topics' metadata when it starts.
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = []
+        for topic in topics:
+            partitions = consumer.partitions_for_topic(topic)
+            if not partitions:
+                raise LookupError(f"topic {topic} does not exist")
+            tps += [TopicPartition(topic, p) for p in sorted(partitions)]
+        begins = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
+    finally:
+        await consumer.stop()
+    return {(tp.topic, tp.partition): (begins[tp], ends[tp]) for tp in tps}
+
+
+def remaining(
+    committed: Mapping[Partition, int], offsets: Mapping[Partition, tuple[int, int]]
+) -> int:
+    """Records of ``offsets`` not yet committed."""
+    return sum(
+        end - min(end, max(begin, committed.get(tp, begin))) for tp, (begin, end) in offsets.items()
+    )
+
+
+async def wait_caught_up(
+    indexer: Indexer,
+    offsets: Mapping[Partition, tuple[int, int]],
+    *,
+    task: asyncio.Task[None] | None = None,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+    poll_s: float = 0.05,
+) -> None:
+    """Wait until ``indexer`` committed every record below ``offsets``; raises TimeoutError, or
+    the indexer's own error when its ``task`` ends first."""
+    total = sum(end - begin for begin, end in offsets.values())
+
+    async def caught_up() -> None:
+        while True:
+            left = remaining(indexer.committed(), offsets)
+            if progress is not None:
+                progress(total - left, total)
+            if left == 0:
+                return
+            if task is not None and task.done():
+                task.result()
+                raise RuntimeError("the indexer stopped before catching up")
+            await asyncio.sleep(poll_s)
+
+    await asyncio.wait_for(caught_up(), timeout)
+
+
+async def reindex(
+    es: AsyncElasticsearch,
+    config: IndexerConfig,
+    *,
+    progress: Progress | None = None,
+    timeout: float | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> IndexerStats:
+    """Rebuild the read model: delete its indices (templates stay), then replay both topics from
+    the beginning with a fresh consumer group up to where they ended when the replay began.
+
+    Records written meanwhile are indexed by the live indexer (its own group) into the new
+    indices. Bad records are counted, not dead-lettered again. Raises TimeoutError after
+    ``timeout`` seconds (the indices are then partly rebuilt: run it again).
+    """
+    names = ",".join(index_name(config.prefix, kind) for kind in KINDS)
+    await es.indices.delete(index=names, ignore_unavailable=True)
+    await ensure_indices(es, config.prefix)
+    offsets = await topic_offsets(config.bootstrap, [config.tweets_topic, config.cases_topic])
+    rebuild = replace(
+        config, group_id=f"{config.group_id}.rebuild.{uuid.uuid4().hex[:12]}", dead_letters=False
+    )
+    indexer = Indexer(es, rebuild, clock=clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(indexer.run(stop))
+    try:
+        await wait_caught_up(indexer, offsets, task=task, progress=progress, timeout=timeout)
+    finally:
+        stop.set()
+        await asyncio.gather(task, return_exceptions=True)
+    task.result()
+    await es.indices.refresh(index=names)
+    log.info("read model rebuilt", extra={"records": indexer.stats.records})
+    return indexer.stats
+
+
+def reindex_command(settings: ApiSettings) -> int:
+    """`tweetcare api reindex`: rebuild the read model, printing progress on stderr."""
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        percent = 100 * done // total if total else 100
+        if percent != shown:
+            shown = percent
+            print(f"reindex: {done:,} of {total:,} records ({percent}%)", file=sys.stderr)
+
+    async def main() -> IndexerStats:
+        es = AsyncElasticsearch(settings.es_url, request_timeout=60)
+        try:
+            return await reindex(es, IndexerConfig.of(settings), progress=progress)
+        finally:
+            await es.close()
+
+    try:
+        stats = asyncio.run(main())
+    except TransportError as exc:
+        print(
+            f"reindex: Elasticsearch is not reachable at {settings.es_url}: {exc}", file=sys.stderr
+        )
+        return 1
+    print(
+        f"reindex: done: {stats.records:,} records, {stats.indexed:,} documents, "
+        f"{stats.dlq:,} bad records skipped",
+        file=sys.stderr,
+    )
+    return 0

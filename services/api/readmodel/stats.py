@@ -1,0 +1,314 @@
+"""Statistics of the read model, computed by Elasticsearch aggregations.
+
+- :func:`case_stats` (cases opened in the window, by queue or brand and period): first-response
+  time p50/p90 (wall-clock seconds; for small groups Elasticsearch's percentiles are exact with
+  linear interpolation, like ``statistics.quantiles(method="inclusive")``; approximate beyond
+  some thousands), first-response SLA attainment (met ÷ (met + breached)), support rate
+  (replied ÷ needs reply) and resolution rate (resolved ÷ needs reply). Spam cases are left
+  out; a case closed without reply and never answered did not need one.
+- :func:`backlog`: per period, cases opened, cases closed, and the cases open at its end.
+- :func:`volume`: tweets by topic, sentiment or language (inbound by default).
+- :func:`sla_alerts`: warnings and breaches fired, from the case events.
+
+Periods are calendar periods in ``time_zone``; a window is ``[since, until)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from elasticsearch import AsyncElasticsearch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.api.readmodel.documents import CASE_EVENTS, CASES, TWEETS
+from services.plumbing.contracts.cases import CaseState
+from services.plumbing.contracts.common import Direction, UtcTime
+from services.plumbing.indices import index_name
+
+Interval = Literal["hour", "day", "week", "month"]
+GroupBy = Literal["queue", "brand"]
+VolumeBy = Literal["topic", "sentiment", "lang"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StatsWindow(_Model):
+    since: UtcTime
+    until: UtcTime
+    brand: list[str] = Field(default_factory=list)
+    queue: list[str] = Field(default_factory=list)
+    interval: Interval | None = Field(default=None, description="None: one row per group")
+    time_zone: str = Field(default="UTC", max_length=64, description="e.g. Asia/Tokyo")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class CaseStats(_Model):
+    group: str | None
+    period: datetime | None
+    cases: int
+    needs_reply: int
+    replied: int
+    resolved: int
+    first_response_p50: float | None
+    first_response_p90: float | None
+    sla_met: int
+    sla_breached: int
+    sla_attainment: float | None
+    support_rate: float | None
+    resolution_rate: float | None
+
+
+class BacklogPoint(_Model):
+    period: datetime
+    opened: int
+    closed: int
+    open_at_end: int
+
+
+class VolumeRow(_Model):
+    period: datetime | None
+    key: str
+    count: int
+
+
+class SlaAlertRow(_Model):
+    group: str | None
+    period: datetime | None
+    clock: str
+    warnings: int
+    breaches: int
+
+
+def _range(field: str, window: StatsWindow) -> dict[str, Any]:
+    return {"range": {field: {"gte": window.since.isoformat(), "lt": window.until.isoformat()}}}
+
+
+def _scope(window: StatsWindow, date_field: str | None) -> list[dict[str, Any]]:
+    """Brand and queue filters, and the window on ``date_field`` unless it is None."""
+    filters = [_range(date_field, window)] if date_field else []
+    if window.brand:
+        filters.append({"terms": {"brand": window.brand}})
+    if window.queue:
+        filters.append({"terms": {"queue": window.queue}})
+    return filters
+
+
+def _histogram(field: str, window: StatsWindow, interval: Interval) -> dict[str, Any]:
+    return {
+        "field": field,
+        "calendar_interval": interval,
+        "time_zone": window.time_zone,
+        "min_doc_count": 0,
+        "extended_bounds": {
+            "min": int(window.since.timestamp() * 1000),
+            "max": int(window.until.timestamp() * 1000) - 1,
+        },
+    }
+
+
+def _nest(
+    leaf: dict[str, Any], window: StatsWindow, date_field: str, group: str | None
+) -> dict[str, Any]:
+    """``leaf`` aggregations under an optional period histogram under an optional terms."""
+    aggs = leaf
+    if window.interval:
+        period = _histogram(date_field, window, window.interval)
+        aggs = {"period": {"date_histogram": period, "aggs": aggs}}
+    if group:
+        terms = {"field": group, "size": 1_000, "order": {"_key": "asc"}}
+        aggs = {"group": {"terms": terms, "aggs": aggs}}
+    return aggs
+
+
+def _rows(
+    aggs: dict[str, Any]
+) -> Iterator[tuple[str | None, datetime | None, dict[str, Any]]]:  # fmt: skip
+    """(group, period, leaf bucket) for every leaf of a :func:`_nest` result."""
+    groups: list[tuple[str | None, dict[str, Any]]] = [(None, aggs)]
+    if "group" in aggs:
+        groups = [(str(b["key"]), b) for b in aggs["group"]["buckets"]]
+    for group, bucket in groups:
+        if "period" in bucket:
+            for p in bucket["period"]["buckets"]:
+                yield group, datetime.fromtimestamp(p["key"] / 1000, UTC), p
+        else:
+            yield group, None, bucket
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _pct(values: dict[str, float | None], key: str) -> float | None:
+    value = values.get(key)
+    return round(value, 3) if value is not None else None
+
+
+_NO_REPLY_NEEDED = {
+    "bool": {
+        "filter": {"term": {"state": CaseState.CLOSED_NO_REPLY.value}},
+        "must_not": {"exists": {"field": "first_response_at"}},
+    }
+}
+
+
+async def case_stats(
+    es: AsyncElasticsearch, prefix: str, window: StatsWindow, group_by: GroupBy | None = "queue"
+) -> list[CaseStats]:
+    """First response, SLA attainment, support and resolution rates of the cases opened in
+    ``window`` (spam left out), per group and period (only non-empty ones)."""
+    leaf = {
+        "needs_reply": {"filter": {"bool": {"must_not": _NO_REPLY_NEEDED}}},
+        "replied": {"filter": {"exists": {"field": "first_response_at"}}},
+        "resolved": {"filter": {"term": {"state": CaseState.RESOLVED.value}}},
+        "first_response": {
+            "percentiles": {"field": "first_response_seconds", "percents": [50, 90]}
+        },
+        "sla_met": {"filter": {"term": {"sla.first_response": "met"}}},
+        "sla_breached": {"filter": {"term": {"sla.first_response": "breached"}}},
+    }
+    query = {
+        "bool": {
+            "filter": _scope(window, "opened_at"),
+            "must_not": {"term": {"state": CaseState.SPAM.value}},
+        }
+    }
+    response = await es.search(
+        index=index_name(prefix, CASES), size=0, query=query,
+        aggs=_nest(leaf, window, "opened_at", group_by), track_total_hits=True,
+    )  # fmt: skip
+    aggs = dict(response["aggregations"])
+    if not group_by and not window.interval:
+        aggs["doc_count"] = response["hits"]["total"]["value"]
+    out = []
+    for group, period, b in _rows(aggs):
+        if b["doc_count"] == 0:
+            continue
+        needs, replied = b["needs_reply"]["doc_count"], b["replied"]["doc_count"]
+        met, breached = b["sla_met"]["doc_count"], b["sla_breached"]["doc_count"]
+        values = b["first_response"]["values"]
+        out.append(
+            CaseStats(
+                group=group, period=period, cases=b["doc_count"], needs_reply=needs,
+                replied=replied, resolved=b["resolved"]["doc_count"],
+                first_response_p50=_pct(values, "50.0"), first_response_p90=_pct(values, "90.0"),
+                sla_met=met, sla_breached=breached, sla_attainment=_ratio(met, met + breached),
+                support_rate=_ratio(replied, needs),
+                resolution_rate=_ratio(b["resolved"]["doc_count"], needs),
+            )
+        )  # fmt: skip
+    return out
+
+
+async def backlog(
+    es: AsyncElasticsearch, prefix: str, window: StatsWindow, interval: Interval = "day"
+) -> list[BacklogPoint]:
+    """Per period of ``window``: cases opened, closed (resolved, no reply or spam) and open at
+    its end. A reopened case counts as open from its opening (its earlier close is gone from
+    the snapshot)."""
+    before = {
+        "bool": {
+            "filter": {"range": {"opened_at": {"lt": window.since.isoformat()}}},
+            "must_not": {"range": {"resolved_at": {"lt": window.since.isoformat()}}},
+        }
+    }
+    response = await es.search(
+        index=index_name(prefix, CASES),
+        size=0,
+        query={"bool": {"filter": _scope(window, None)}},
+        aggs={
+            "before": {"filter": before},
+            "opened": {
+                "filter": _range("opened_at", window),
+                "aggs": {"h": {"date_histogram": _histogram("opened_at", window, interval)}},
+            },
+            "closed": {
+                "filter": _range("resolved_at", window),
+                "aggs": {"h": {"date_histogram": _histogram("resolved_at", window, interval)}},
+            },
+        },
+    )
+    aggs = response["aggregations"]
+    opened = {b["key"]: b["doc_count"] for b in aggs["opened"]["h"]["buckets"]}
+    closed = {b["key"]: b["doc_count"] for b in aggs["closed"]["h"]["buckets"]}
+    level = aggs["before"]["doc_count"]
+    points = []
+    for key in sorted(opened.keys() | closed.keys()):
+        level += opened.get(key, 0) - closed.get(key, 0)
+        points.append(
+            BacklogPoint(
+                period=datetime.fromtimestamp(key / 1000, UTC), opened=opened.get(key, 0),
+                closed=closed.get(key, 0), open_at_end=level,
+            )
+        )  # fmt: skip
+    return points
+
+
+async def volume(
+    es: AsyncElasticsearch,
+    prefix: str,
+    window: StatsWindow,
+    by: VolumeBy,
+    *,
+    direction: Direction | None = Direction.INBOUND,
+) -> list[VolumeRow]:
+    """Tweets created in ``window`` per value of ``by`` (and period); ``window.queue`` filters
+    on the queue triage chose."""
+    filters = _scope(window, "created_at")
+    if direction is not None:
+        filters.append({"term": {"direction": direction.value}})
+    leaf: dict[str, Any] = {"value": {"terms": {"field": by, "size": 100}}}
+    response = await es.search(
+        index=index_name(prefix, TWEETS), size=0, query={"bool": {"filter": filters}},
+        aggs=_nest(leaf, window, "created_at", None),
+    )  # fmt: skip
+    return [
+        VolumeRow(period=period, key=str(v["key"]), count=v["doc_count"])
+        for _, period, b in _rows(dict(response["aggregations"]))
+        for v in b["value"]["buckets"]
+    ]
+
+
+async def sla_alerts(
+    es: AsyncElasticsearch, prefix: str, window: StatsWindow, group_by: GroupBy | None = "queue"
+) -> list[SlaAlertRow]:
+    """Warnings and breaches fired in ``window`` per clock (and group and period), counted from
+    the case events (the queue is the case's queue right after the event)."""
+    filters = [
+        *_scope(window, "occurred_at"),
+        {"terms": {"kind": ["sla_warning", "sla_breach"]}},
+    ]
+    leaf: dict[str, Any] = {
+        "clock": {
+            "terms": {"field": "clock", "size": 10},
+            "aggs": {"kind": {"terms": {"field": "kind", "size": 2}}},
+        }
+    }
+    response = await es.search(
+        index=index_name(prefix, CASE_EVENTS), size=0, query={"bool": {"filter": filters}},
+        aggs=_nest(leaf, window, "occurred_at", group_by),
+    )  # fmt: skip
+    out = []
+    for group, period, b in _rows(dict(response["aggregations"])):
+        for clock in b["clock"]["buckets"]:
+            kinds = {k["key"]: k["doc_count"] for k in clock["kind"]["buckets"]}
+            out.append(
+                SlaAlertRow(
+                    group=group, period=period, clock=clock["key"],
+                    warnings=kinds.get("sla_warning", 0), breaches=kinds.get("sla_breach", 0),
+                )
+            )  # fmt: skip
+    return out

@@ -1,0 +1,111 @@
+"""`tweetcare api run`: the indexer, the live feed and the HTTP server in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from elasticsearch import AsyncElasticsearch
+
+from services.api.app import create_app
+from services.api.casefile import load_case
+from services.api.live import LiveFeed, follow
+from services.api.metrics import ApiMetrics
+from services.api.settings import ApiSettings
+from services.api.state import Shared
+from services.api.stored import DocStore
+from services.api.tokens import TokenStore
+from services.plumbing.contracts.actions import AgentAction
+from services.plumbing.contracts.cases import Case
+from services.plumbing.contracts.codecs import AGENT_ACTIONS, CASES_EVENTS
+from services.plumbing.metrics import new_registry
+from services.plumbing.publisher import make_producer
+
+log = logging.getLogger("tweetcare.api")
+
+
+def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafkaProducer,
+                feed: LiveFeed) -> Shared:  # fmt: skip
+    """The shared state of a running service."""
+    registry = new_registry()
+    prefix = settings.es_index_prefix
+
+    async def send_action(action: AgentAction) -> None:
+        await producer.send_and_wait(
+            AGENT_ACTIONS.topic, value=AGENT_ACTIONS.encode(action), key=action.case_key.encode()
+        )
+
+    async def case_by_id(case_id: str) -> Case | None:
+        indexed = await load_case(es, prefix, case_id)
+        live = feed.latest(case_id)
+        if live is not None and (indexed is None or live.case_version >= indexed[0]):
+            return live.case
+        return indexed[1] if indexed is not None else None
+
+    async def kafka_ready() -> bool:
+        try:
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), 3)
+        except Exception:  # any failure means not ready
+            return False
+        return True
+
+    return Shared(
+        settings=settings, es=es,
+        tokens=TokenStore(es, prefix, cache_s=settings.api_token_cache_s),
+        canned=DocStore(es, f"{prefix}-canned"), saved=DocStore(es, f"{prefix}-saved-searches"),
+        feed=feed, registry=registry, metrics=ApiMetrics(registry), send_action=send_action,
+        load_case=case_by_id, kafka_ready=kafka_ready,
+    )  # fmt: skip
+
+
+async def serve(settings: ApiSettings) -> None:
+    """Run until SIGINT/SIGTERM: start Kafka and Elasticsearch clients, the live feed, the
+    indexer, then the HTTP server; stop them in reverse order."""
+    es = AsyncElasticsearch(settings.es_url, request_timeout=30)
+    producer = make_producer(settings, client_id="tweetcare-api")
+    await producer.start()
+    feed = LiveFeed(settings.api_live_buffer)
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    state = build_state(settings, es, producer, feed)
+    tasks = [
+        asyncio.create_task(follow(feed, settings.kafka_bootstrap, CASES_EVENTS.topic, ready, stop))
+    ]
+    tasks.append(asyncio.create_task(_index(settings, es, producer, state, stop)))
+    await asyncio.wait_for(ready.wait(), 60)
+    config = uvicorn.Config(
+        create_app(state), host=settings.api_host, port=settings.api_port, log_config=None,
+        access_log=False, lifespan="off",
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    log.info("api listening", extra={"host": settings.api_host, "port": settings.api_port})
+    try:
+        await server.serve()
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
+        await producer.stop()
+        await es.close()
+
+
+async def _index(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafkaProducer,
+                 state: Shared, stop: asyncio.Event) -> None:  # fmt: skip
+    from services.api.readmodel.indexer import Indexer
+
+    indexer = Indexer.for_service(settings, es, producer, state.metrics)
+    await indexer.run(stop)
+
+
+def run(settings: ApiSettings) -> int:
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0
+
+
+__all__ = ["run", "serve", "signal"]

@@ -1,0 +1,197 @@
+"""`tweetcare demo [--replay FILE] | demo stop`: the whole system on local infrastructure."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from services.demo import supervisor
+from services.demo.settings import DemoSettings
+from services.plumbing.cli_support import command_group
+from services.plumbing.settings import load_settings
+
+POLICY = Path(__file__).with_name("demo-policy.yaml")
+
+
+def _say(message: str) -> None:
+    print(f"tweetcare demo: {message}", flush=True)
+
+
+def _children(settings: DemoSettings, args: argparse.Namespace) -> list[supervisor.Child]:
+    run = supervisor.python_module
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    ingest = ["ingest", "run"] + (["--no-generate"] if args.replay else [])
+    children = [
+        supervisor.Child("triage", run("triage", "run"),
+                         f"http://127.0.0.1:{settings.triage_metrics_port}/healthz"),
+        supervisor.Child("sla", run("sla", "run"),
+                         f"http://127.0.0.1:{settings.sla_metrics_port}/healthz"),
+        supervisor.Child("api", run("api", "run"), f"{api}/readyz"),
+        supervisor.Child("ingest", run(*ingest),
+                         f"http://127.0.0.1:{settings.ingest_metrics_port}/healthz"),
+    ]  # fmt: skip
+    if args.replay:
+        children.append(
+            supervisor.Child(
+                "replay",
+                run(
+                    "ingest",
+                    "replay",
+                    str(args.replay),
+                    "--format",
+                    args.format,
+                    "--speed",
+                    args.speed,
+                    "--rebase-to-now",
+                ),
+                None,
+            )
+        )
+    return children
+
+
+async def _seed(settings: DemoSettings) -> dict[str, str]:
+    """Demo tokens (an agent and a supervisor) and the canned replies, once."""
+    from elasticsearch import AsyncElasticsearch
+
+    from services.api.stored import DocStore
+    from services.api.tokens import TokenStore
+    from services.demo.canned import CANNED
+    from services.plumbing.contracts.actions import Role
+
+    es = AsyncElasticsearch(settings.es_url, request_timeout=30)
+    try:
+        store = TokenStore(es, settings.es_index_prefix, cache_s=0)
+        agent, _ = await store.create("Demo Agent", Role.AGENT)
+        boss, _ = await store.create("Demo Supervisor", Role.SUPERVISOR)
+        canned = DocStore(es, f"{settings.es_index_prefix}-canned")
+        if not await canned.list():
+            for reply in CANNED:
+                await canned.create(dict(reply), "demo")
+        return {"agent": agent, "supervisor": boss}
+    finally:
+        await es.close()
+
+
+def _infra_up() -> tuple[int, bool]:
+    """Start Kafka and Elasticsearch unless they run; (status, whether we started them)."""
+    from services.localinfra import elasticsearch, kafka
+    from services.localinfra.cli import up
+    from services.localinfra.settings import InfraSettings
+
+    infra = load_settings(InfraSettings)
+    running = all(c.pids(infra) and c.healthy(infra) for c in (kafka, elasticsearch))
+    return up(infra), not running
+
+
+def _infra_down() -> None:
+    from services.localinfra.cli import down
+    from services.localinfra.settings import InfraSettings
+
+    down(load_settings(InfraSettings))
+
+
+def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lines = [
+        f"tweetcare is running (ready in {time.monotonic() - began:.0f}s)",
+        "",
+        f"  console          {api}/",
+        f"  agent token      {tokens['agent']}",
+        f"  supervisor token {tokens['supervisor']}",
+        f"  API docs         {api}/docs",
+        f"  metrics          {api}/metrics (api)   http://127.0.0.1:{settings.ingest_metrics_port}"
+        f"/metrics (ingest)",
+        f"                   http://127.0.0.1:{settings.triage_metrics_port}/metrics (triage)   "
+        f"http://127.0.0.1:{settings.sla_metrics_port}/metrics (sla)",
+        f"  logs             {settings.demo_state_dir}/*.log",
+        "",
+        "  Ctrl-C (or `make down` from another shell) stops everything the demo started.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = load_settings(DemoSettings)
+    began = time.monotonic()
+    stopped = supervisor.stop_recorded(settings.demo_state_dir)
+    if stopped:
+        _say(f"stopped the services a previous demo left running: {', '.join(stopped)}")
+    status, started_infra = _infra_up()
+    if status != 0:
+        return status
+    env = dict(os.environ)
+    env.setdefault("TWEETCARE_SLA_POLICY", str(POLICY))
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    running: list[supervisor.Running] = []
+
+    def on_signal(signum: int, _: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _say(f"starting triage, sla, api and ingest (logs in {settings.demo_state_dir})")
+        running = supervisor.start(_children(settings, args), settings.demo_state_dir, env)
+        dead = supervisor.wait_ready(running, settings.demo_ready_timeout_s, _say)
+        if dead is not None:
+            _say(f"{dead.child.name} stopped while starting; the end of {dead.log}:")
+            print(supervisor.last_lines(dead), file=sys.stderr)
+            return 1
+        tokens = asyncio.run(_seed(settings))
+        _banner(settings, tokens, began)
+        deadline = time.monotonic() + args.duration if args.duration else None
+        while deadline is None or time.monotonic() < deadline:
+            dead = supervisor.first_dead(running)
+            if dead is not None and dead.child.name != "replay":
+                _say(f"{dead.child.name} stopped; the end of {dead.log}:")
+                print(supervisor.last_lines(dead), file=sys.stderr)
+                return 1
+            time.sleep(1)
+        return 0
+    except TimeoutError as exc:
+        _say(f"not ready after {settings.demo_ready_timeout_s:.0f}s: {exc}; see the logs in "
+             f"{settings.demo_state_dir}")  # fmt: skip
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _say("stopping the services...")
+        supervisor.stop(running, settings.demo_state_dir)
+        if started_infra and not args.keep_infra:
+            _infra_down()
+        _say("stopped")
+
+
+def _stop(args: argparse.Namespace) -> int:
+    settings = load_settings(DemoSettings)
+    stopped = supervisor.stop_recorded(settings.demo_state_dir)
+    _say(f"stopped: {', '.join(stopped)}" if stopped else "no demo services running")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="run the whole system on local infrastructure (Ctrl-C stops it)"
+    )
+    parser.add_argument(
+        "--replay", type=Path, help="feed this file instead of the generated stream"
+    )
+    parser.add_argument("--format", default="twcs", choices=["twcs", "ibm", "x-v2"])
+    parser.add_argument("--speed", default="60", help="replay pace: a real-time factor or max")
+    parser.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    parser.add_argument("--keep-infra", action="store_true", help="leave Kafka and ES running")
+    parser.set_defaults(handler=_demo)
+    sub = parser.add_subparsers(dest="demo_command", metavar="COMMAND")
+    stop = sub.add_parser("stop", help="stop the services a demo left running")
+    stop.set_defaults(handler=_stop)
+
+
+__all__ = ["command_group", "register"]

@@ -1,0 +1,92 @@
+"""Where every source's tweets go: the duplicate window, then ``tweets.raw``; rejects to its DLQ.
+
+The X sources run in threads (tweepy blocks); :class:`ThreadSink` hands their events to the event
+loop and blocks until Kafka has acknowledged them, so a source moves its cursor only after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from services.ingest.dedupe import Admission, Verdict
+from services.ingest.metrics import IngestMetrics
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dead_letter, dlq_topic
+from services.plumbing.contracts.tweets import TweetEvent
+from services.plumbing.publisher import EventPublisher
+
+CONSUMER = "tweetcare-ingest"
+
+
+class Gate:
+    """Admits events (duplicates and retweets held back), publishes and counts them. Runs on the
+    event loop's thread only."""
+
+    def __init__(
+        self, producer: AIOKafkaProducer, admission: Admission, metrics: IngestMetrics,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC), topic: str = TWEETS_RAW.topic,
+    ) -> None:  # fmt: skip
+        self._producer = producer
+        self.topic = topic
+        self._publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=topic)
+        self.admission = admission
+        self.metrics = metrics
+        self._now = now
+
+    def admit(self, event: TweetEvent) -> bool:
+        return self.admission.decide(event) is Verdict.PUBLISH
+
+    async def send_batch(self, events: Sequence[TweetEvent]) -> list[asyncio.Future[Any]]:
+        """For :func:`services.ingest.replay.replay` (which admits by itself): publish, count."""
+        futures = await self._publisher.send_batch(events)
+        for event in events:
+            self.metrics.published.labels(event.source.value).inc()
+        return futures
+
+    async def publish(self, events: Sequence[TweetEvent]) -> int:
+        """Admit, publish and wait for Kafka; the number published."""
+        admitted = [e for e in events if self.admit(e)]
+        if not admitted:
+            return 0
+        await asyncio.gather(*await self.send_batch(admitted))
+        done = self._now()
+        for event in admitted:
+            self.metrics.publish_latency.observe(
+                max(0.0, (done - event.received_at).total_seconds())
+            )
+        return len(admitted)
+
+    async def reject(self, payload: Mapping[str, Any], reason: str) -> None:
+        """A payload that could not become an event: to ``tweets.raw.dlq`` with the reason."""
+        letter = dead_letter(
+            ValueError(reason), topic=self.topic, partition=0, offset=0, key=None,
+            value=orjson.dumps(payload, default=str), consumer=CONSUMER, now=self._now(),
+        )  # fmt: skip
+        self.metrics.dead_letters.labels(self.topic, letter.reason_code.value).inc()
+        await self._producer.send_and_wait(dlq_topic(self.topic), DEAD_LETTERS.encode(letter))
+
+
+class ThreadSink:
+    """The ``Sink`` the X sources call from their threads."""
+
+    def __init__(
+        self, gate: Gate, loop: asyncio.AbstractEventLoop, timeout_s: float = 60.0
+    ) -> None:
+        self._gate = gate
+        self._loop = loop
+        self._timeout = timeout_s
+
+    def publish(self, events: Sequence[TweetEvent]) -> None:
+        asyncio.run_coroutine_threadsafe(self._gate.publish(events), self._loop).result(
+            self._timeout
+        )
+
+    def reject(self, payload: Mapping[str, Any], reason: str) -> None:
+        asyncio.run_coroutine_threadsafe(self._gate.reject(payload, reason), self._loop).result(
+            self._timeout
+        )
