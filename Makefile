@@ -23,7 +23,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 	@echo "setup: done"
 
-setup: $(VENV)/.installed
+# The browser test drives Debian's Chromium (never a downloaded one: `playwright install` is not used).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "setup: installing Chromium for the browser test (apt-get, first time: a minute or two)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	@echo "setup: Chromium installed at $(CHROMIUM)"
+
+setup: $(VENV)/.installed $(CHROMIUM)
 
 lint: setup
 	$(BIN)/ruff check .

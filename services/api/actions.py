@@ -190,6 +190,7 @@ def answer(event: CaseEvent) -> tuple[int, dict[str, Any]]:
     return 200, {
         "status": "applied",
         "action_id": outcome.action_id,
+        "event_id": event.event_id,
         "case_version": event.case_version,
         "case": event.case.model_dump(mode="json"),
     }

@@ -11,6 +11,7 @@ from services.api import (
     errors,
     routes_actions,
     routes_admin,
+    routes_console,
     routes_live,
     routes_ops,
     routes_read,
@@ -28,7 +29,14 @@ def create_app(state: Shared) -> FastAPI:
     app.state.shared = state
     app.state.tokens = state.tokens
     errors.install(app)
-    for module in (routes_ops, routes_live, routes_read, routes_actions, routes_admin):
+    for module in (
+        routes_ops,
+        routes_live,
+        routes_read,
+        routes_actions,
+        routes_admin,
+        routes_console,
+    ):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -21,7 +21,7 @@ from services.api.stored import DocStore
 from services.api.tokens import TokenStore
 from services.plumbing.contracts.actions import AgentAction
 from services.plumbing.contracts.cases import Case
-from services.plumbing.contracts.codecs import AGENT_ACTIONS, CASES_EVENTS
+from services.plumbing.contracts.codecs import AGENT_ACTIONS
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import make_producer
 
@@ -36,7 +36,9 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
 
     async def send_action(action: AgentAction) -> None:
         await producer.send_and_wait(
-            AGENT_ACTIONS.topic, value=AGENT_ACTIONS.encode(action), key=action.case_key.encode()
+            settings.api_actions_topic,
+            value=AGENT_ACTIONS.encode(action),
+            key=action.case_key.encode(),
         )
 
     async def case_by_id(case_id: str) -> Case | None:
@@ -73,7 +75,9 @@ async def serve(settings: ApiSettings) -> None:
     ready = asyncio.Event()
     state = build_state(settings, es, producer, feed)
     tasks = [
-        asyncio.create_task(follow(feed, settings.kafka_bootstrap, CASES_EVENTS.topic, ready, stop))
+        asyncio.create_task(
+            follow(feed, settings.kafka_bootstrap, settings.api_cases_topic, ready, stop)
+        )
     ]
     tasks.append(asyncio.create_task(_index(settings, es, producer, state, stop)))
     await asyncio.wait_for(ready.wait(), 60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.plumbing.contracts.codecs import TopicName
 from services.plumbing.settings import ElasticsearchSettings, KafkaSettings
 
 
@@ -16,3 +17,6 @@ class ApiSettings(KafkaSettings, ElasticsearchSettings):
     api_live_buffer: int = Field(default=10_000, ge=100)
     api_indexer_group: str = "tweetcare-api-indexer"
     api_token_cache_s: float = Field(default=5.0, ge=0)
+    api_tweets_topic: str = TopicName.TWEETS_TRIAGED.value
+    api_cases_topic: str = TopicName.CASES_EVENTS.value
+    api_actions_topic: str = TopicName.AGENT_ACTIONS.value

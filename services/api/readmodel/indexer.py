@@ -88,6 +88,8 @@ class IndexerConfig:
             bootstrap=settings.kafka_bootstrap,
             prefix=settings.es_index_prefix,
             group_id=settings.api_indexer_group,
+            tweets_topic=settings.api_tweets_topic,
+            cases_topic=settings.api_cases_topic,
         )
 
     def dlq(self, topic: str) -> str:
