@@ -18,6 +18,7 @@ from services.plumbing.cli_support import command_group
 from services.plumbing.settings import load_settings
 
 POLICY = Path(__file__).with_name("demo-policy.yaml")
+ROUTING = Path(__file__).with_name("demo-triage.yaml")
 
 
 def _say(message: str) -> None:
@@ -129,6 +130,7 @@ def _demo(args: argparse.Namespace) -> int:
         return status
     env = dict(os.environ)
     env.setdefault("TWEETCARE_SLA_POLICY", str(POLICY))
+    env.setdefault("TWEETCARE_TRIAGE_CONFIG", str(ROUTING))
     env.setdefault("PYTHONUNBUFFERED", "1")
     running: list[supervisor.Running] = []
 
