@@ -35,7 +35,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-FileName = Annotated[str, PathParam(pattern=r"^[a-z0-9_]+\.(html|js|css)$", max_length=64)]
+FileName = Annotated[str, PathParam(max_length=64)]
 
 
 def _file(name: str) -> FileResponse:

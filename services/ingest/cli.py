@@ -16,11 +16,12 @@ from services.ingest.brands import BrandConfigError
 from services.ingest.dedupe import Admission, RetweetPolicy, SeenWindow
 from services.ingest.generator import generate
 from services.ingest.pacing import Pacing, PacingError
+from services.ingest.rejects import Rejected
 from services.ingest.replay import FileFormat, JsonLines, load_events, replay, stderr_progress
 from services.ingest.replay_plan import plan, plan_stream
 from services.ingest.settings import IngestSettings
 from services.plumbing.cli_support import command_group
-from services.plumbing.contracts.codecs import TWEETS_RAW
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dead_letter, dlq_topic
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import load_settings
 
@@ -95,7 +96,8 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         pacing = Pacing.parse(args.speed, args.rate)
         started = datetime.now(UTC)
-        events = load_events(Path(args.file), FileFormat(args.format), args.brand)
+        rejects: list[Rejected] = []
+        events = load_events(Path(args.file), FileFormat(args.format), args.brand, rejects)
     except (PacingError, BrandConfigError, ValueError, OSError) as exc:
         print(f"tweetcare ingest replay: {exc}", file=sys.stderr)
         return 2
@@ -104,6 +106,13 @@ def _replay(args: argparse.Namespace) -> int:
         f"publishing to {args.topic} at {settings.kafka_bootstrap}",
         file=sys.stderr,
     )
+    if rejects:
+        for r in rejects[:5]:
+            print(f"replay: rejected {r.where}: {r.reason}", file=sys.stderr)
+        if args.output == "kafka" and _dead_letter(settings, args.topic, rejects) != 0:
+            return 1
+        where = "" if args.output != "kafka" else f" to {dlq_topic(args.topic)}"
+        print(f"replay: {len(rejects):,} malformed rows or tweets rejected{where}", file=sys.stderr)
     items = plan(
         events,
         pacing,
@@ -112,6 +121,37 @@ def _replay(args: argparse.Namespace) -> int:
     )
     admission = Admission(RetweetPolicy(args.retweets), SeenWindow(settings.ingest_dedupe_window))
     return _publish(settings, args.topic, items, admission, args.limit, args.output)
+
+
+def _dead_letter(settings: IngestSettings, topic: str, rejects: list[Rejected]) -> int:
+    """Each rejected row or tweet on ``<topic>.dlq`` with its reason (the original kept whole)."""
+    now = datetime.now(UTC)
+    letters = [
+        dead_letter(ValueError(r.reason), topic=topic, partition=0, offset=number, key=None,
+                    value=r.payload(), consumer="tweetcare-ingest-replay", now=now)
+        for number, r in enumerate(rejects)
+    ]  # fmt: skip
+
+    async def run() -> None:
+        producer = make_producer(settings, client_id="tweetcare-ingest-replay")
+        try:
+            await producer.start()
+            for letter in letters:
+                await producer.send(dlq_topic(topic), DEAD_LETTERS.encode(letter))
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    try:
+        asyncio.run(run())
+    except KafkaConnectionError:
+        print(
+            f"tweetcare ingest: Kafka is not reachable at {settings.kafka_bootstrap}: start it "
+            "with `tweetcare infra up` or set TWEETCARE_KAFKA_BOOTSTRAP",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -36,6 +36,26 @@ def snowflake_ms(tweet_id: str) -> int:
     return (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
 
 
+MAX_TEXT = 10_000
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnusableTweetError(ValueError):
+    """A tweet that cannot become an event (it goes to the dead-letter topic with this reason)."""
+
+
+def check_text(text: str, direction: Direction) -> None:
+    """Refuse text that is not valid UTF-8 (undecodable bytes kept as lone surrogates), longer
+    than 10,000 characters, or empty for a customer's tweet (nothing to read or answer; a brand
+    reply without text still counts as a response)."""
+    if _LONE_SURROGATE.search(text):
+        raise UnusableTweetError("text is not valid UTF-8")
+    if len(text) > MAX_TEXT:
+        raise UnusableTweetError(f"text has {len(text):,} characters, more than {MAX_TEXT:,}")
+    if direction == Direction.INBOUND and not text.strip():
+        raise UnusableTweetError("text is empty")
+
+
 def event_id_for(tweet_id: str) -> str:
     """A deterministic event id: the same tweet seen twice gets the same id (idempotence)."""
     return hashlib.blake2b(tweet_id.encode(), digest_size=16, key=_ID_SALT).hexdigest()
@@ -66,7 +86,11 @@ def build_event(
     url_list: Sequence[str] | None = None,
     dm_conversation_id: str | None = None,
 ) -> TweetEvent:
-    """One ``TweetEvent`` keyed by ``brand:customer_id``; entities come from the text if absent."""
+    """One ``TweetEvent`` keyed by ``brand:customer_id``; entities come from the text if absent.
+
+    Raises :class:`UnusableTweetError` (see :func:`check_text`).
+    """
+    check_text(text, direction)
     return TweetEvent(
         event_id=event_id_for(tweet_id),
         tweet_id=tweet_id,

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, Protocol, TextIO
 
 from services.ingest.brands import BrandMap
 from services.ingest.dedupe import Admission, Verdict
+from services.ingest.rejects import Rejected
 from services.ingest.replay_plan import Planned
 from services.ingest.sources import ibm, twcs, xv2
 from services.plumbing.contracts.codecs import TWEETS_RAW
@@ -28,24 +29,38 @@ class FileFormat(StrEnum):
     X_V2 = "x-v2"
 
 
-def load_events(path: Path, fmt: FileFormat, brand_pairs: Sequence[str]) -> list[TweetEvent]:
+def load_events(
+    path: Path, fmt: FileFormat, brand_pairs: Sequence[str], rejects: list[Rejected] | None = None
+) -> list[TweetEvent]:
     """The file's tweets as events in time order. Handles not mapped by ``brand_pairs`` that the
-    file shows to be brand accounts become brands of their own (their lowercased handle)."""
+    file shows to be brand accounts become brands of their own (their lowercased handle).
+
+    Without ``rejects`` the first malformed row raises ValueError; with it, malformed rows and
+    tweets (invalid UTF-8, empty or over-long text, missing fields or author) are kept there and
+    the rest of the file goes on.
+    """
     configured = BrandMap.from_pairs(brand_pairs)
-    with path.open(newline="", encoding="utf-8") as stream:
-        return _load(stream, fmt, configured)
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as stream:
+        return _load(stream, fmt, configured, rejects)
 
 
-def _load(stream: TextIO, fmt: FileFormat, configured: BrandMap) -> list[TweetEvent]:
+def _load(
+    stream: TextIO, fmt: FileFormat, configured: BrandMap, rejects: list[Rejected] | None
+) -> list[TweetEvent]:
     if fmt == FileFormat.TWCS:
-        rows = twcs.read_rows(stream)
-        return list(twcs.events(rows, configured.extended(twcs.brand_handles(rows))))
+        rows = twcs.read_rows(stream, rejects)
+        brands = configured.extended(twcs.brand_handles(rows))
+        return list(twcs.events(rows, brands, rejects=rejects))
     if fmt == FileFormat.IBM:
         conversations = ibm.load(stream)
-        companies = {c["dialogHeader"]["company"] for c in conversations}
-        return list(ibm.events(conversations, configured.extended(companies)))
-    pages = list(xv2.pages(stream))
-    return list(xv2.events(pages, configured.extended(xv2.brand_handles(pages))))
+        companies = {
+            c["dialogHeader"]["company"] for c in conversations
+            if isinstance(c, dict) and isinstance(c.get("dialogHeader"), dict)
+            and isinstance(c["dialogHeader"].get("company"), str)
+        }  # fmt: skip
+        return list(ibm.events(conversations, configured.extended(companies), rejects=rejects))
+    pages = list(xv2.pages(stream, rejects))
+    return list(xv2.events(pages, configured.extended(xv2.brand_handles(pages)), rejects))
 
 
 @dataclass

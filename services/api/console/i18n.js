@@ -81,6 +81,7 @@ const en = {
   "case.none": "Pick a case (or press j).",
   "case.loading": "Loading the case…",
   "case.title": "Case {id}",
+  "case.id": "Case id",
   "case.customer": "Customer",
   "case.followers": "{count} followers",
   "case.vip": "VIP",
@@ -170,6 +171,7 @@ const en = {
   "sup.table.breached": "Breached",
   "sup.table.period": "Period",
   "sup.chart_label": "{title}: chart; the table below has the same figures",
+  "sup.figures": "Figures",
 
   "announce.new_case": "New case in {queue} from @{handle}.",
   "announce.claimed": "Case from @{handle} claimed by {name}.",
@@ -314,6 +316,7 @@ const ja = {
   "case.none": "ケースを選んでください（j キーでも選べます）。",
   "case.loading": "ケースを読み込んでいます…",
   "case.title": "ケース {id}",
+  "case.id": "ケース ID",
   "case.customer": "お客様",
   "case.followers": "フォロワー {count} 人",
   "case.vip": "VIP",
@@ -403,6 +406,7 @@ const ja = {
   "sup.table.breached": "超過",
   "sup.table.period": "期間",
   "sup.chart_label": "{title}：グラフ（下の表に同じ数値があります）",
+  "sup.figures": "数値",
 
   "announce.new_case": "{queue} に @{handle} さんの新しいケース。",
   "announce.claimed": "@{handle} さんのケースを {name} が担当しました。",

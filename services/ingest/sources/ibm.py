@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from services.ingest.brands import BrandMap
 from services.ingest.normalise import build_event, snowflake_ms
+from services.ingest.rejects import Rejected, keep
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import Author, Match, MatchKind, Source, TweetEvent
 
@@ -84,19 +85,27 @@ def turns(conversation: dict[str, Any], stats: IbmStats | None = None) -> list[T
 
 
 def events(
-    conversations: list[dict[str, Any]], brands: BrandMap, stats: IbmStats | None = None
-) -> Iterator[TweetEvent]:
-    """Every turn of every conversation as an event, in time order across the file."""
+    conversations: list[dict[str, Any]], brands: BrandMap, stats: IbmStats | None = None,
+    rejects: list[Rejected] | None = None,
+) -> Iterator[TweetEvent]:  # fmt: skip
+    """Every turn of every conversation as an event, in time order across the file. A
+    malformed conversation (with ``rejects``) is kept there whole and skipped: its turns
+    cannot be threaded without it."""
     stats = stats if stats is not None else IbmStats()
     collected: list[TweetEvent] = []
-    for conversation in conversations:
+    for number, conversation in enumerate(conversations, start=1):
         stats.conversations += 1
-        company = conversation["dialogHeader"]["company"]
+        try:
+            company = conversation["dialogHeader"]["company"]
+            conv_turns = turns(conversation, stats)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            keep(rejects, f"conversation {number}", ValueError(f"conversation {number}: {exc}"),
+                 conversation)  # fmt: skip
+            continue
         brand = brands.brand_of(company)
         if brand is None:
             stats.no_brand += 1
             continue
-        conv_turns = turns(conversation, stats)
         if not conv_turns:
             continue
         opener = next((t.speaker for t in conv_turns if not t.outbound), conv_turns[0].speaker)
@@ -110,8 +119,8 @@ def events(
                 customer = turn.speaker
                 kind = MatchKind.THREAD if previous is not None else MatchKind.MENTION
                 match = Match(kind=kind, rule=f"@{company}")
-            collected.append(
-                build_event(
+            try:
+                made = build_event(
                     tweet_id=turn.tweet_id,
                     conversation_id=conv_turns[0].tweet_id,
                     text=turn.text,
@@ -127,7 +136,10 @@ def events(
                     in_reply_to_tweet_id=previous.tweet_id if previous else None,
                     in_reply_to_user_id=previous.speaker if previous else None,
                 )
-            )
+            except ValueError as exc:
+                keep(rejects, f"tweet {turn.tweet_id}", exc, turn.__dict__)
+                continue
+            collected.append(made)
             previous = turn
     collected.sort(key=lambda e: (e.created_at, e.tweet_id))
     stats.events = len(collected)

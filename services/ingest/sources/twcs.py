@@ -17,6 +17,7 @@ from typing import TextIO
 
 from services.ingest.brands import BrandMap
 from services.ingest.normalise import build_event, mentions
+from services.ingest.rejects import Rejected, keep
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import Author, Match, MatchKind, Source, TweetEvent
 
@@ -44,23 +45,30 @@ class TwcsStats:
     skipped: list[str] = field(default_factory=list)
 
 
-def read_rows(stream: TextIO) -> list[Row]:
-    """Parse the CSV; raises ValueError naming the line of a malformed row."""
+def read_rows(stream: TextIO, rejects: list[Rejected] | None = None) -> list[Row]:
+    """Parse the CSV; a malformed row raises ValueError naming its line, or with ``rejects``
+    is kept there and skipped. Unknown columns are ignored."""
     rows = []
     for line, rec in enumerate(csv.DictReader(stream), start=2):
         try:
+            author_id = (rec["author_id"] or "").strip()
+            if not author_id:
+                raise ValueError("author_id is missing")
+            tweet_id = rec["tweet_id"].strip()
+            if not tweet_id.isdigit():
+                raise ValueError(f"tweet_id {tweet_id!r} is not a number")
             rows.append(
                 Row(
-                    tweet_id=rec["tweet_id"].strip(),
-                    author_id=rec["author_id"].strip(),
+                    tweet_id=tweet_id,
+                    author_id=author_id,
                     created_at=datetime.strptime(rec["created_at"].strip(), _TIME_FORMAT),
                     text=rec["text"],
                     responses=tuple(x for x in (rec["response_tweet_id"] or "").split(",") if x),
                     parent=(rec["in_response_to_tweet_id"] or "").strip() or None,
                 )
             )
-        except (KeyError, ValueError, AttributeError) as exc:
-            raise ValueError(f"TWCS line {line}: {exc}") from exc
+        except (KeyError, ValueError, AttributeError, TypeError) as exc:
+            keep(rejects, f"line {line}", ValueError(f"TWCS line {line}: {exc}"), rec)
     return rows
 
 
@@ -70,8 +78,9 @@ def brand_handles(rows: Iterable[Row]) -> set[str]:
 
 
 def events(
-    rows: list[Row], brands: BrandMap, stats: TwcsStats | None = None
-) -> Iterator[TweetEvent]:
+    rows: list[Row], brands: BrandMap, stats: TwcsStats | None = None,
+    rejects: list[Rejected] | None = None,
+) -> Iterator[TweetEvent]:  # fmt: skip
     """Every tweet of ``rows`` that concerns a brand, as a replay event, in time order."""
     stats = stats if stats is not None else TwcsStats()
     stats.rows = len(rows)
@@ -122,20 +131,33 @@ def events(
             mentioned = {m.lower() for m in mentions(row.text)}
             kind = MatchKind.MENTION if handle.lower() in mentioned else MatchKind.THREAD
             match = Match(kind=kind, rule=f"@{handle}")
+        try:
+            event = _event(row, roots[row.tweet_id], brand, handle, match, outbound, customer,
+                           parent)  # fmt: skip
+        except ValueError as exc:
+            keep(rejects, f"tweet {row.tweet_id}", exc, row.__dict__)
+            continue
         stats.events += 1
-        yield build_event(
-            tweet_id=row.tweet_id,
-            conversation_id=roots[row.tweet_id],
-            text=row.text,
-            author=Author(id=row.author_id, handle=row.author_id),
-            brand=brand,
-            handle=handle,
-            matched=[match],
-            direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
-            customer_id=customer,
-            created_at=row.created_at,
-            received_at=row.created_at,
-            source=Source.REPLAY_TWCS,
-            in_reply_to_tweet_id=row.parent,
-            in_reply_to_user_id=parent.author_id if parent is not None else None,
-        )
+        yield event
+
+
+def _event(
+    row: Row, root: str, brand: str, handle: str, match: Match, outbound: bool, customer: str,
+    parent: Row | None,
+) -> TweetEvent:  # fmt: skip
+    return build_event(
+        tweet_id=row.tweet_id,
+        conversation_id=root,
+        text=row.text,
+        author=Author(id=row.author_id, handle=row.author_id),
+        brand=brand,
+        handle=handle,
+        matched=[match],
+        direction=Direction.OUTBOUND if outbound else Direction.INBOUND,
+        customer_id=customer,
+        created_at=row.created_at,
+        received_at=row.created_at,
+        source=Source.REPLAY_TWCS,
+        in_reply_to_tweet_id=row.parent,
+        in_reply_to_user_id=parent.author_id if parent is not None else None,
+    )

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from services.ingest.brands import BrandMap
-from services.ingest.x_payloads import page_events, parse_time, users_by_id
+from services.ingest.rejects import Rejected, keep
+from services.ingest.x_payloads import PayloadError, page_events, parse_time, users_by_id
 from services.plumbing.contracts.tweets import Source, TweetEvent
 
 
-def pages(stream: TextIO) -> Iterator[dict[str, Any]]:
-    """Each page or stream line in the file; raises ValueError naming a bad line."""
+def pages(stream: TextIO, rejects: list[Rejected] | None = None) -> Iterator[dict[str, Any]]:
+    """Each page or stream line in the file; a bad line raises ValueError naming it, or with
+    ``rejects`` is kept there and skipped."""
     text = stream.read()
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -26,9 +28,12 @@ def pages(stream: TextIO) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                yield json.loads(line)
+                parsed = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"X v2 JSON line {number}: {exc}") from exc
+                keep(rejects, f"line {number}", ValueError(f"X v2 JSON line {number}: {exc}"),
+                     line)  # fmt: skip
+                continue
+            yield parsed
 
 
 def brand_handles(all_pages: list[dict[str, Any]]) -> set[str]:
@@ -45,13 +50,24 @@ def brand_handles(all_pages: list[dict[str, Any]]) -> set[str]:
     return handles
 
 
-def events(all_pages: list[dict[str, Any]], brands: BrandMap) -> Iterator[TweetEvent]:
-    """The events of every page, in time order; received time is the tweet's own time."""
+def events(
+    all_pages: list[dict[str, Any]], brands: BrandMap, rejects: list[Rejected] | None = None
+) -> Iterator[TweetEvent]:
+    """The events of every page, in time order; received time is the tweet's own time. A bad
+    tweet (with ``rejects``) is kept there and the rest of its page goes on."""
     found: list[TweetEvent] = []
     for page in all_pages:
         data = page.get("data")
-        first = (data[0] if isinstance(data, list) and data else data) or {}
-        received = parse_time(first.get("created_at", "1970-01-01T00:00:00.000Z"))
-        found.extend(page_events(page, brands, received_at=received, source=Source.REPLAY_X))
+        tweets = data if isinstance(data, list) else ([data] if data else [])
+        for tweet in tweets:
+            single = {**page, "data": [tweet]}
+            try:
+                received = parse_time(str(tweet.get("created_at", "1970-01-01T00:00:00.000Z")))
+                found.extend(
+                    page_events(single, brands, received_at=received, source=Source.REPLAY_X)
+                )
+            except (PayloadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                where = tweet.get("id") if isinstance(tweet, dict) else "?"
+                keep(rejects, f"tweet {where}", exc, tweet)
     for event in sorted(found, key=lambda e: (e.created_at, e.tweet_id)):
         yield event.model_copy(update={"received_at": event.created_at})
