@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TWEETCARE := $(BIN)/tweetcare
 
-.PHONY: help setup test lint types unit up down status demo bench clean-venv
+.PHONY: help setup browser test lint types unit up down status demo bench clean-venv
 
 help:
 	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
@@ -23,15 +23,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 	@echo "setup: done"
 
-# The browser test drives Debian's Chromium (never a downloaded one: `playwright install` is not used).
+# The browser test drives Debian's Chromium (never a downloaded browser: no `playwright install`),
+# with a Japanese font so the console's Japanese screens render.
 CHROMIUM := /usr/bin/chromium
+JA_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
 
-$(CHROMIUM):
-	@echo "setup: installing Chromium for the browser test (apt-get, first time: a minute or two)"
-	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-	@echo "setup: Chromium installed at $(CHROMIUM)"
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(JA_FONT) ]; then \
+	  echo "setup: installing Chromium and a Japanese font for the browser test (apt-get, a minute or two)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-ipafont-gothic >/dev/null || exit 1; \
+	  echo "setup: Chromium installed at $(CHROMIUM)"; \
+	fi
 
-setup: $(VENV)/.installed $(CHROMIUM)
+setup: $(VENV)/.installed browser
 
 lint: setup
 	$(BIN)/ruff check .

@@ -127,3 +127,36 @@ def test_dashboard_panels_query_tweetcare_metrics() -> None:
         assert exprs, path.name
         for expr in exprs:
             assert re.search(r"\b(tweetcare_\w+|up)\b", expr), expr
+
+
+def _known_metrics() -> set[str]:
+    from prometheus_client import CollectorRegistry
+
+    from services.api.metrics import ApiMetrics
+    from services.ingest.metrics import IngestMetrics
+    from services.sla.metrics import SlaMetrics
+    from services.triage.metrics import TriageMetrics
+
+    names = {"up"}
+    for cls in (ApiMetrics, IngestMetrics, SlaMetrics, TriageMetrics):
+        registry = CollectorRegistry()
+        cls(registry)
+        for family in registry.collect():
+            suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+            names.update(family.name + s for s in suffixes.get(family.type, [""]))
+    return names
+
+
+def test_dashboards_and_alerts_only_name_metrics_the_services_export() -> None:
+    known = _known_metrics()
+    exprs = [
+        t["expr"]
+        for path in (REPO_ROOT / "deploy/grafana/dashboards").glob("*.json")
+        for panel in json.loads(path.read_text())["panels"]
+        for t in panel["targets"]
+    ]
+    rules = yaml.safe_load((REPO_ROOT / "deploy/prometheus/alerts.yml").read_text())
+    exprs += [r["expr"] for group in rules["groups"] for r in group["rules"]]
+    named = {m for expr in exprs for m in re.findall(r"\btweetcare_\w+", expr)}
+    assert named
+    assert named - known == set()

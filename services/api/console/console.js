@@ -66,6 +66,11 @@ function fill(el, attrs, children) {
   return el;
 }
 
+/** Replace the children of `el`, skipping the empty ones (replaceChildren would print "null"). */
+function put(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function debounce(name, ms, fn) {
   clearTimeout(state.timers[name]);
   state.timers[name] = setTimeout(fn, ms);
@@ -352,10 +357,10 @@ function renderQueues() {
     },
     h("span", { class: "queue-name", text: q.queue }),
     h("span", { class: "counts" },
-      h("span", { class: "count", "data-testid": "queue-open", text: formatNumber(q.open) }),
-      ` ${t("queues.open")} · `,
-      h("span", { class: "count", "data-testid": "queue-unassigned", text: formatNumber(q.unassigned) }),
-      ` ${t("queues.unassigned")}`),
+      h("span", {}, h("span", { class: "count", "data-testid": "queue-open", text: formatNumber(q.open) }),
+        ` ${t("queues.open")}`),
+      h("span", {}, h("span", { class: "count", "data-testid": "queue-unassigned",
+        text: formatNumber(q.unassigned) }), ` ${t("queues.unassigned")}`)),
     h("span", { class: "badges" },
       h("span", { class: `badge warned${q.warned ? "" : " zero"}`, "data-testid": "queue-warned",
         "data-count": q.warned, text: `${formatNumber(q.warned)} ${t("queues.warned")}` }),
@@ -467,7 +472,7 @@ function caseRow(view) {
       text: t("queues.breached") }) : null,
     slaCell(view)),
   h("td", {}, h("span", { class: `prio ${c.priority.toLowerCase()}`, text: c.priority })),
-  h("td", { text: c.lang ? tv("lang", c.lang) : tv("lang", "und") }),
+  h("td", { class: "lang" }, h("abbr", { title: tv("lang", c.lang || "und"), text: (c.lang || "?").toUpperCase() })),
   h("td", { text: tv("topic", c.topic) }),
   h("td", { class: "customer" },
     h("button", { type: "button", class: "link", "data-testid": "case-open",
@@ -595,7 +600,7 @@ function renderHeader(view) {
   const c = view.case;
   const clocks = c.clocks.map((k) => h("li", { "data-clock": k.name, "data-status": k.status },
     t("case.clock", { clock: tv("clock", k.name), status: tv("clockstatus", k.status) })));
-  $("#case-header").replaceChildren(
+  put($("#case-header"),
     h("div", { class: "case-title-row" },
       h("h3", { class: "customer-name" }, c.customer.name || c.customer.handle || c.customer.id,
         " ", h("span", { class: "handle", text: `@${c.customer.handle || c.customer.id}` })),
@@ -1150,7 +1155,7 @@ function barChart(titleId, rows, max) {
 }
 
 function lineChart(titleId, points, series, label) {
-  const width = 760;
+  const width = 1000;
   const height = 240;
   const pad = { left: 44, right: 16, top: 12, bottom: 30 };
   const max = Math.max(1, ...points.flatMap((p) => series.map((x) => p[x.key])));
