@@ -532,6 +532,20 @@ async function openCase(caseId) {
   await loadDetail(0);
 }
 
+function closeCase() {
+  const id = state.openCaseId;
+  state.openCaseId = null;
+  state.detail = null;
+  buildCaseShell();
+  saveLocation();
+  for (const tr of document.querySelectorAll("#case-rows tr[aria-current]")) {
+    tr.classList.remove("selected");
+    tr.removeAttribute("aria-current");
+  }
+  const row = id && $(`#case-rows tr[data-case-id="${CSS.escape(id)}"] button`);
+  if (row) row.focus();
+}
+
 async function loadDetail(attempt) {
   const caseId = state.openCaseId;
   if (!caseId) return;
@@ -602,6 +616,8 @@ function renderHeader(view) {
     t("case.clock", { clock: tv("clock", k.name), status: tv("clockstatus", k.status) })));
   put($("#case-header"),
     h("div", { class: "case-title-row" },
+      h("button", { type: "button", class: "small close-case", "data-testid": "case-close",
+        "aria-label": t("case.close"), title: t("case.close"), onclick: closeCase }, "×"),
       h("h3", { class: "customer-name" }, c.customer.name || c.customer.handle || c.customer.id,
         " ", h("span", { class: "handle", text: `@${c.customer.handle || c.customer.id}` })),
       view.breached ? h("span", { class: "badge breached", "data-testid": "case-breached-badge",
@@ -693,7 +709,8 @@ function renderThread(view) {
       "data-tweet-id": entry.id,
     },
     h("p", { class: "meta" }, h("strong", { text: who }), " ",
-      `${tweet.author.name || ""} @${tweet.author.handle || tweet.author.id} · ${formatTime(tweet.created_at)}`,
+      [tweet.author.name, `@${tweet.author.handle || tweet.author.id}`, "·", formatTime(tweet.created_at)]
+        .filter(Boolean).join(" "),
       tweet.channel === "dm" ? h("span", { class: "badge dm", "data-testid": "dm-marker", text: t("case.dm") }) : null),
     h("p", { class: "text", lang: tweet.lang || null, text: tweet.text || t("case.thread.redacted") }),
     reasons);
@@ -1089,7 +1106,8 @@ function renderSupervisor() {
   const percent = (v) => (v === null ? "—" : formatNumber(v, { style: "percent", maximumFractionDigits: 1 }));
   chartInto("chart-attainment", cases.length ? barChart("chart-attainment-title",
     cases.map((row) => ({ label: row.group, bars: [{ value: row.sla_attainment, cls: "attain",
-      text: `${percent(row.sla_attainment)} (${row.sla_met}/${row.sla_met + row.sla_breached})` }] })), 1)
+      text: `${percent(row.sla_attainment)} (${row.sla_met}/${row.sla_met + row.sla_breached})` }] })),
+    1, { track: true })
     : null,
   table([t("sup.table.queue"), t("sup.table.attainment"), t("sup.table.met"), t("sup.table.breached")],
     cases.map((r) => [r.group, percent(r.sla_attainment), r.sla_met, r.sla_breached])));
@@ -1126,7 +1144,8 @@ function table(headers, rows) {
     h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", { text: String(cell) }))))));
 }
 
-function barChart(titleId, rows, max) {
+/** Horizontal bars; `track` draws the whole scale behind each bar (for shares of 100%). */
+function barChart(titleId, rows, max, { track = false } = {}) {
   const width = 560;
   const labelWidth = 130;
   const room = width - labelWidth - 150;
@@ -1140,6 +1159,7 @@ function barChart(titleId, rows, max) {
     row.bars.forEach((bar, i) => {
       const top = y + i * (barHeight + 4);
       const length = bar.value === null ? 0 : Math.max(2, (room * bar.value) / max);
+      if (track) parts.push(s("rect", { x: labelWidth, y: top, width: room, height: barHeight, rx: 2, class: "track" }));
       if (bar.value !== null) {
         parts.push(s("rect", { x: labelWidth, y: top, width: length, height: barHeight, rx: 2,
           class: `bar ${bar.cls}`, "data-value": bar.value }, s("title", {}, `${row.label}: ${bar.text}`)));
@@ -1169,10 +1189,11 @@ function lineChart(titleId, points, series, label) {
   }
   const ticks = [...new Set([0, Math.floor((points.length - 1) / 2), points.length - 1])];
   for (const i of ticks) {
-    parts.push(s("text", { x: xAt(i), y: height - 8, class: "label", "text-anchor": "middle" },
+    const anchor = i === 0 ? "start" : i === points.length - 1 ? "end" : "middle";
+    parts.push(s("text", { x: xAt(i), y: height - 8, class: "label", "text-anchor": anchor },
       label(points[i].period)));
   }
-  for (const line of series) {
+  for (const line of series.slice().reverse()) { // the first series drawn last, on top
     const coords = points.map((p, i) => `${xAt(i).toFixed(1)},${yAt(p[line.key]).toFixed(1)}`).join(" ");
     parts.push(s("polyline", { points: coords, class: `line ${line.cls}`, "data-series": line.key },
       s("title", {}, line.name)));
