@@ -464,7 +464,8 @@ function caseRow(view) {
     "data-state": c.state, "data-channel": c.channel, "data-lang": c.lang || "",
     "data-priority": c.priority, "data-breached": String(view.breached),
     "data-warned": String(view.warned), "data-assignee-id": c.assignee ? c.assignee.id : "",
-    "data-next-due": view.next_due_at || "", "aria-current": selected ? "true" : null,
+    "data-next-due": view.next_due_at || "", "data-opened": c.opened_at,
+    "aria-current": selected ? "true" : null,
     onclick: (event) => { if (!event.target.closest("button")) openCase(c.case_id); },
   },
   h("td", { class: "sla" },
@@ -564,8 +565,10 @@ async function loadDetail(attempt) {
   const view = remember(res.body.case);
   renderCase();
   loadCanned(view.case.lang);
-  // The thread or history lags the case: look again until the index has caught up.
-  const behind = res.body.case.case_version < view.case_version || res.body.missing_tweet_ids.length;
+  // The index may trail the stream (the case, its history, its tweets): look again until not.
+  const history = Math.max(0, ...res.body.events.map((e) => e.case_version));
+  const behind = res.body.case.case_version < view.case_version || history < view.case_version
+    || res.body.missing_tweet_ids.length > 0;
   if (behind && attempt < 8) debounce("detail", 1200, () => loadDetail(attempt + 1));
 }
 
@@ -642,7 +645,7 @@ function renderHeader(view) {
         ? h("span", { class: "countdown", "data-due": view.next_due_at, "data-testid": "case-countdown" })
         : h("span", { class: "muted", text: t("cases.no_clock") })),
       h("dt", { text: t("case.id") }),
-      h("dd", { class: "mono", text: c.case_id })),
+      h("dd", { class: "mono", "data-testid": "case-id", text: c.case_id })),
     h("p", { class: "muted" }, t("case.opened", { time: formatTime(c.opened_at) }), " · ",
       c.first_response_at
         ? h("span", { "data-testid": "first-response", "data-at": c.first_response_at,

@@ -326,7 +326,7 @@ const ja = {
   "case.public": "公開",
   "case.assignee": "担当者",
   "case.opened": "{time} に受付",
-  "case.first_response": "初回応答まで {time}",
+  "case.first_response": "初回応答までの時間 {time}",
   "case.no_first_response": "初回応答はまだです",
   "case.breached": "SLA超過",
   "case.warned": "SLA警告",
