@@ -22,6 +22,7 @@ from services.api.tokens import TokenStore
 from services.plumbing.contracts.actions import AgentAction
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import AGENT_ACTIONS
+from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import make_producer
 
@@ -76,10 +77,20 @@ async def serve(settings: ApiSettings) -> None:
     state = build_state(settings, es, producer, feed)
     tasks = [
         asyncio.create_task(
-            follow(feed, settings.kafka_bootstrap, settings.api_cases_topic, ready, stop)
+            keep_running(
+                "live feed",
+                lambda: follow(
+                    feed, settings.kafka_bootstrap, settings.api_cases_topic, ready, stop
+                ),
+                stop,
+            )
         )
     ]
-    tasks.append(asyncio.create_task(_index(settings, es, producer, state, stop)))
+    tasks.append(
+        asyncio.create_task(
+            keep_running("indexer", lambda: _index(settings, es, producer, state, stop), stop)
+        )
+    )
     await asyncio.wait_for(ready.wait(), 60)
     config = uvicorn.Config(
         create_app(state), host=settings.api_host, port=settings.api_port, log_config=None,

@@ -15,7 +15,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +40,7 @@ from services.ingest.xapi.polling import Poller, resolve_user_ids
 from services.ingest.xapi.rules import brand_rules
 from services.ingest.xapi.stream import StreamConsumer
 from services.plumbing.contracts.codecs import OUTBOX_RESULTS
+from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
 from services.plumbing.publisher import make_producer
@@ -89,12 +90,15 @@ async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> N
         auto_offset_reset="earliest", client_id="tweetcare-ingest-outbox",
     )  # fmt: skip
     await consumer.start()
-    posting = run_outbox(
-        consumer, producer, outbox, metrics, stop, on_echo=gate.admit,
-        results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
-    )  # fmt: skip
+
+    def posting() -> Coroutine[Any, Any, None]:
+        return run_outbox(
+            consumer, producer, outbox, metrics, stop, on_echo=gate.admit,
+            results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
+        )  # fmt: skip
+
     tasks = [
-        asyncio.create_task(posting),
+        asyncio.create_task(keep_running("outbox", posting, stop)),
         asyncio.create_task(_refresh_metrics(metrics, admission, calls, cost, stop)),
     ]
     threads: list[threading.Thread] = []

@@ -106,3 +106,25 @@ def test_full_text_query_uses_phrases_for_japanese(text: str, expected: list[obj
 
 def test_empty_query_matches_nothing() -> None:
     assert full_text_query("   ") == {"match_none": {}}
+
+
+def test_keep_running_restarts_a_crashed_loop_until_stopped() -> None:
+    import asyncio
+
+    from services.plumbing.loops import keep_running
+
+    calls: list[int] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+
+        async def flaky() -> None:
+            calls.append(len(calls))
+            if len(calls) < 3:
+                raise ConnectionError("broker went away")
+            stop.set()
+
+        await asyncio.wait_for(keep_running("test", flaky, stop, pause_s=0.01), 5)
+
+    asyncio.run(main())
+    assert calls == [0, 1, 2]
