@@ -31,7 +31,8 @@ JA_FONT := /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
 browser:
 	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(JA_FONT) ]; then \
 	  echo "setup: installing Chromium and a Japanese font for the browser test (apt-get, a minute or two)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-ipafont-gothic >/dev/null || exit 1; \
 	  echo "setup: Chromium installed at $(CHROMIUM)"; \
 	fi

@@ -54,7 +54,7 @@ class TagBody(_Body):
 
 
 class NoteBody(_Body):
-    text: str = Field(min_length=1, max_length=5_000)
+    text: str = Field(min_length=1, max_length=500)  # kept whole in the case history
 
 
 class ReplyBody(_Body):

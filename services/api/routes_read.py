@@ -33,6 +33,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@router.get("/me", tags=["security"], summary="Who the token speaks for: id, name, role")
+async def me(actor: Reader) -> Actor:
+    return actor
+
+
 @router.get("/queues", tags=["queues"], summary="Every queue with its counts and oldest case")
 async def list_queues(
     _: Reader, state: State, brand: Labels | None = None

@@ -10,13 +10,14 @@ Screenshots of the queue and case views, in English and Japanese, are written to
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from services.api.replies import MAX_WEIGHT, weighted_length
 from tests.e2e.conftest import FIRST_RESPONSE_S, ROOT, Demo
@@ -99,39 +100,62 @@ class Console:
         assert self.page.evaluate("window.__notReloaded === true")
 
     def shot(self, name: str, *, docs: bool = True) -> None:
-        """A screenshot in artifacts/screenshots/ (and docs/screenshots/ for the README)."""
+        """A screenshot in artifacts/screenshots/ (and, with TWEETCARE_UPDATE_SCREENSHOTS=1,
+        docs/screenshots/ for the README)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.evaluate("document.querySelectorAll('.panel').forEach(p => p.scrollTo(0, 0))")
         self.page.wait_for_timeout(1200)  # countdowns and charts settle
         path = SHOTS / f"{name}.png"
         self.page.screenshot(path=str(path))
         assert path.stat().st_size > 10_000
-        if docs:
+        if docs and os.environ.get("TWEETCARE_UPDATE_SCREENSHOTS") == "1":
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, DOCS_SHOTS / path.name)
 
 
 @pytest.fixture
-def contexts(browser: Browser, demo: Demo) -> Iterator[Any]:
-    made: list[BrowserContext] = []
+def contexts(browser: Browser, demo: Demo, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Makes signed-out console tabs, each in its own browser context; on a failure, leaves a
+    screenshot of each in artifacts/screenshots/failed-<test>-<n>.png."""
+    made: list[Console] = []
 
     def new(locale: str = "en-US") -> Console:
         context = browser.new_context(viewport=VIEWPORT, locale=locale)
-        made.append(context)
-        return Console(context.new_page(), demo)
+        made.append(Console(context.new_page(), demo))
+        return made[-1]
 
     yield new
-    for context in made:
-        context.close()
+    report = getattr(request.node, "report_call", None)
+    for n, console in enumerate(made):
+        if report is not None and report.failed:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            console.page.screenshot(path=str(SHOTS / f"failed-{request.node.name}-{n}.png"))
+        console.page.context.close()
+
+
+def test_the_console_files_are_public_and_the_data_is_not(demo: Demo) -> None:
+    page = httpx.get(demo.url, timeout=30)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for name, kind in (("console.js", "text/javascript"), ("i18n.js", "text/javascript"),
+                       ("console.css", "text/css")):  # fmt: skip
+        got = httpx.get(f"{demo.url}console/{name}", timeout=30)
+        assert (got.status_code, got.headers["content-type"].split(";")[0]) == (200, kind)
+    for name in ("routes_console.py", "%2e%2e%2fapp.py", "missing.js"):
+        assert httpx.get(f"{demo.url}console/{name}", timeout=30).status_code == 404, name
+    assert httpx.get(f"{demo.url}v1/queues", timeout=30).status_code == 401
 
 
 def test_an_agent_answers_a_case_and_a_colleague_sees_it_live(demo: Demo, contexts: Any) -> None:
     a = contexts().sign_in(demo.tokens["agent"])
     queue = a.open_queue("care-en")
     expect(queue.get_by_test_id("queue-open")).not_to_have_text("0")
-    a.shot("queue-en")
     b = contexts().sign_in(demo.token("Agent B", "agent"))
     b.open_queue("care-en", sla="not_breached")
     a.by("filter-sla").select_option("not_breached")
+    expect(a.row(a.pick())).to_be_visible()  # this run's cases, counting down
+    a.shot("queue-en")
 
     case_id = a.pick(channel="public", lang="en", minLeft=FIRST_RESPONSE_S - 17)
     expect(b.row(case_id)).to_be_visible(timeout=LIVE_S)
@@ -179,6 +203,11 @@ def test_an_agent_answers_a_case_and_a_colleague_sees_it_live(demo: Demo, contex
     expect(a.row(case_id)).to_have_count(0, timeout=LIVE_S)
     expect(b.row(case_id)).to_have_count(0, timeout=LIVE_S)
     expect(a.page.locator("[data-testid=history-item][data-kind=responded]")).to_have_count(1)
+    a.by("note-text").fill("Asked about the app outage; follow up tomorrow.")
+    a.by("note-add").click()
+    expect(a.page.locator("[data-testid=thread-item][data-kind=note]")).to_contain_text(
+        "follow up tomorrow", timeout=LIVE_S
+    )
     a.check_healthy()
     b.check_healthy()
     a.shot("case-en")
@@ -192,6 +221,12 @@ def test_an_agent_answers_a_case_and_a_colleague_sees_it_live(demo: Demo, contex
     expect(a.by("cases-title")).to_have_text("care-en のケース")
     expect(a.by("case-row").first).to_be_visible()
     a.shot("queue-ja")
+
+    # A link opens the case again; e resolves it.
+    a.page.goto(f"{demo.url}#queue=care-en&case={case_id}")
+    expect(a.by("case-id")).to_have_text(case_id, timeout=LIVE_S)
+    a.page.keyboard.press("e")
+    expect(a.by("case-state-badge")).to_have_attribute("data-state", "resolved", timeout=LIVE_S)
 
 
 def test_a_dm_case_is_answered_only_by_dm(demo: Demo, contexts: Any) -> None:

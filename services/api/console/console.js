@@ -216,13 +216,6 @@ function place(view) {
 // ---------------------------------------------------------------------------------------------
 // Signing in and out
 
-async function tokenId(token) {
-  // The API's public id of a token is the first 12 hex digits of its SHA-256 (services/api/tokens.py).
-  if (!window.crypto || !crypto.subtle) return null;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 12);
-}
-
 async function signIn(token, { quiet = false } = {}) {
   const message = $("#signin-message");
   message.textContent = quiet ? "" : t("signin.checking");
@@ -235,12 +228,11 @@ async function signIn(token, { quiet = false } = {}) {
     showSignIn();
     return false;
   }
-  const since = new Date(Date.now() - 60_000).toISOString();
-  const stats = await api("GET", `/v1/stats/cases?${query({ since })}`, undefined, { signingIn: true });
-  state.role = stats.status === 200 ? "supervisor" : "agent";
-  const id = await tokenId(token);
-  const saved = JSON.parse(localStorage.getItem(STORE.actor) || "null");
-  state.actor = { id, name: saved && saved.id === id ? saved.name : null };
+  const me = await api("GET", "/v1/me", undefined, { signingIn: true });
+  const who = me.status === 200 ? me.body : { id: null, name: null, role: "agent" };
+  // Supervisors and admins see statistics and may transfer.
+  state.role = who.role === "supervisor" || who.role === "admin" ? "supervisor" : "agent";
+  state.actor = { id: who.id, name: who.name };
   localStorage.setItem(STORE.token, token);
   message.textContent = "";
   $("#token-input").value = "";
@@ -394,9 +386,12 @@ async function loadCases({ more = false } = {}) {
   if (!queue) return renderRows();
   const params = filterParams();
   if (more && state.nextCursor) params.cursor = state.nextCursor;
+  // Only the answer to the latest request counts (the queue or a filter may change meanwhile).
+  const asked = (state.casesAsked = (state.casesAsked || 0) + 1);
   const res = await api("GET", `/v1/queues/${encodeURIComponent(queue)}/cases?${query(params)}`);
-  if (res.status !== 200 || queue !== state.queue) {
-    if (res.status !== 200) $("#cases-empty").textContent = errorMessage(res);
+  if (asked !== state.casesAsked) return;
+  if (res.status !== 200) {
+    $("#cases-empty").textContent = errorMessage(res);
     return;
   }
   const page = res.body;
@@ -449,8 +444,15 @@ function assigneeText(c) {
 }
 
 function slaCell(view) {
+  // A breached case shows how late it is; any other, the time left on its next deadline.
+  const late = view.breached && view.case.clocks.find((k) => k.status === "breached" && !k.met_at);
+  if (late) {
+    return h("span", { class: "badge breached", "data-testid": "case-breached",
+      "data-since": late.breached_at || late.due_at, "data-template": "cases.late",
+      title: tv("clock", late.name) });
+  }
   if (!view.next_due_at) {
-    return h("span", { class: "muted", text: view.breached ? "" : t("cases.no_clock") });
+    return h("span", { class: "muted", text: t("cases.no_clock") });
   }
   return h("span", { class: "countdown", "data-due": view.next_due_at, "data-testid": "case-sla" });
 }
@@ -468,10 +470,7 @@ function caseRow(view) {
     "aria-current": selected ? "true" : null,
     onclick: (event) => { if (!event.target.closest("button")) openCase(c.case_id); },
   },
-  h("td", { class: "sla" },
-    view.breached ? h("span", { class: "badge breached", "data-testid": "case-breached",
-      text: t("queues.breached") }) : null,
-    slaCell(view)),
+  h("td", { class: "sla" }, slaCell(view)),
   h("td", {}, h("span", { class: `prio ${c.priority.toLowerCase()}`, text: c.priority })),
   h("td", { class: "lang" }, h("abbr", { title: tv("lang", c.lang || "und"), text: (c.lang || "?").toUpperCase() })),
   h("td", { text: tv("topic", c.topic) }),
@@ -550,8 +549,9 @@ function closeCase() {
 async function loadDetail(attempt) {
   const caseId = state.openCaseId;
   if (!caseId) return;
+  const asked = (state.detailAsked = (state.detailAsked || 0) + 1);
   const res = await api("GET", `/v1/cases/${encodeURIComponent(caseId)}`);
-  if (caseId !== state.openCaseId) return;
+  if (asked !== state.detailAsked || caseId !== state.openCaseId) return;
   if (res.status !== 200) {
     // A case the stream announced may not be indexed yet: try again shortly.
     if (res.status === 404 && attempt < 5) {
@@ -796,11 +796,12 @@ async function act(kind, body) {
   status.dataset.status = "sending";
   status.textContent = t("actions.sending");
   const res = await api("POST", `/v1/cases/${encodeURIComponent(caseId)}/${kind}`, body);
-  if (caseId === state.openCaseId) showOutcome(kind, res);
+  if (caseId === state.openCaseId) showOutcome(kind, res, caseId);
   return res;
 }
 
-function showOutcome(kind, res) {
+function showOutcome(kind, res, caseId) {
+  if (caseId !== state.openCaseId) return; // the agent has moved on to another case
   const status = $("#case-status");
   const action = t(`action.${kind}`);
   status.dataset.code = (res.body && res.body.error && res.body.error.code) || "";
@@ -817,7 +818,7 @@ function showOutcome(kind, res) {
   } else if (res.status === 202) {
     status.dataset.status = "pending";
     status.textContent = t("actions.pending", { action });
-    pollOutcome(kind, res.body.action_id, 0);
+    pollOutcome(kind, res.body.action_id, caseId, 0);
   } else if (res.status === 409) {
     status.dataset.status = "rejected";
     status.textContent = t("actions.rejected", { message: errorMessage(res) });
@@ -827,23 +828,26 @@ function showOutcome(kind, res) {
   }
 }
 
-async function pollOutcome(kind, actionId, attempt) {
-  if (attempt > 20) return;
+/** Ask for the outcome of an action answered 202 until there is one (or 30 s have passed). */
+async function pollOutcome(kind, actionId, caseId, attempt) {
+  if (attempt > 20 || !state.token) return;
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const res = await api("GET", `/v1/actions/${encodeURIComponent(actionId)}`);
   if (res.status === 202) {
-    pollOutcome(kind, actionId, attempt + 1);
+    pollOutcome(kind, actionId, caseId, attempt + 1);
     return;
   }
-  showOutcome(kind, res);
-  if (res.status === 200) $("#case-status").textContent = t("actions.pending_done", { action: t(`action.${kind}`) });
+  showOutcome(kind, res, caseId);
+  if (res.status === 200 && caseId === state.openCaseId) {
+    $("#case-status").textContent = t("actions.pending_done", { action: t(`action.${kind}`) });
+  }
 }
 
 // -- reply composer ---------------------------------------------------------------------------
 
 /** The weight X counts for `text`: URLs 23, most Latin 1, CJK and other scripts 2
  * (services/api/replies.py, the same ranges). */
-export function weightedLength(text) {
+function weightedLength(text) {
   const light = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
   const urls = text.match(/https?:\/\/\S+/g) || [];
   let total = urls.length * 23;
@@ -900,7 +904,7 @@ function buildComposer(c) {
       t(`reply.channel.${channel}`)))),
   dmCase ? h("p", { class: "note-dm", "data-testid": "dm-only", text: t("reply.dm_only") }) : null,
   h("div", { class: "row send" },
-    h("span", { id: "char-count", class: "char-count", "data-testid": "char-count", "aria-live": "polite" }),
+    h("span", { id: "char-count", class: "char-count", "data-testid": "char-count" }),
     h("button", { type: "submit", class: "primary", "data-testid": "reply-send" }, t("reply.send"))));
   const note = h("form", { id: "note-form", class: "composer note-form", "data-testid": "note-form",
     onsubmit: async (event) => {
@@ -911,7 +915,8 @@ function buildComposer(c) {
       if (res && res.status === 200) $("#note-text").value = "";
     } },
   h("label", { for: "note-text", text: t("actions.note_label") }),
-  h("textarea", { id: "note-text", rows: 2, maxlength: 5000, "data-testid": "note-text" }),
+  // The case history keeps 500 characters of a note (services/sla/actions.py), so no more.
+  h("textarea", { id: "note-text", rows: 2, maxlength: 500, "data-testid": "note-text" }),
   h("button", { type: "submit", "data-testid": "note-add" }, t("actions.note")));
   box.replaceChildren(reply, note);
   fillCanned(c.lang);
@@ -1060,11 +1065,13 @@ function onCaseEvent(event) {
   const c = event.case;
   const handle = c.customer.handle || c.customer.id;
   const kind = event.change.kind;
+  const by = event.change.by;
+  if (by && by.id === state.actor.id && !state.actor.name) learnActor(by);
   const relevant = c.queue === state.queue || c.case_id === state.openCaseId;
   if (relevant && kind === "opened") {
     debounce("announce-new", 1500, () => announce(t("announce.new_case", { queue: c.queue, handle })));
-  } else if (relevant && kind === "claimed" && event.change.by && event.change.by.id !== state.actor.id) {
-    announce(t("announce.claimed", { handle, name: event.change.by.name }));
+  } else if (relevant && kind === "claimed" && by && by.id !== state.actor.id) {
+    announce(t("announce.claimed", { handle, name: by.name }));
   } else if (relevant && kind === "sla_breach" && !(before && before.breached)) {
     announce(t("announce.breach", { handle, queue: c.queue }));
   } else if (c.case_id === state.openCaseId && kind === "responded") {
@@ -1298,6 +1305,8 @@ function start() {
   $("#sup-window").addEventListener("change", loadSupervisor);
   $("#sup-refresh").addEventListener("click", loadSupervisor);
   document.addEventListener("keydown", onKey);
+  // A followed link to #queue=…&case=… opens that case (replaceState, ours, fires no event).
+  window.addEventListener("hashchange", () => { if (state.token) restoreLocation(); });
   setInterval(tick, 1000);
   // A safety net under the live stream: counts move with time (overdue cases), not only events.
   setInterval(() => { if (state.token && state.view === "queues") loadQueues(); }, 15_000);

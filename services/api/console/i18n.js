@@ -76,6 +76,7 @@ const en = {
   "cases.you": "you",
   "cases.no_clock": "no clock",
   "cases.overdue": "overdue {time}",
+  "cases.late": "breached +{age}",
   "cases.count": "{shown} shown",
 
   "case.none": "Pick a case (or press j).",
@@ -83,7 +84,6 @@ const en = {
   "case.title": "Case {id}",
   "case.id": "Case id",
   "case.close": "Close the case",
-  "case.customer": "Customer",
   "case.followers": "{count} followers",
   "case.vip": "VIP",
   "case.dm": "DM",
@@ -179,7 +179,6 @@ const en = {
   "announce.breach": "SLA breached: case from @{handle} in {queue}.",
   "announce.responded": "Case from @{handle} got its response.",
 
-  "error.network": "The API cannot be reached ({message}).",
   "error.unauthorized": "The token is no longer accepted. Sign in again.",
 
   "state.new": "new",
@@ -312,6 +311,7 @@ const ja = {
   "cases.you": "自分",
   "cases.no_clock": "時計なし",
   "cases.overdue": "{time} 超過",
+  "cases.late": "SLA超過 +{age}",
   "cases.count": "{shown} 件表示",
 
   "case.none": "ケースを選んでください（j キーでも選べます）。",
@@ -319,7 +319,6 @@ const ja = {
   "case.title": "ケース {id}",
   "case.id": "ケース ID",
   "case.close": "ケースを閉じる",
-  "case.customer": "お客様",
   "case.followers": "フォロワー {count} 人",
   "case.vip": "VIP",
   "case.dm": "DM",
@@ -415,7 +414,6 @@ const ja = {
   "announce.breach": "SLA超過：{queue} の @{handle} さんのケース。",
   "announce.responded": "@{handle} さんのケースに応答しました。",
 
-  "error.network": "API に接続できません（{message}）。",
   "error.unauthorized": "トークンが受け付けられなくなりました。もう一度サインインしてください。",
 
   "state.new": "新規",

@@ -55,7 +55,7 @@ class CaseView(_Model):
     case: Case
     case_version: int
     open: bool
-    next_due_at: datetime | None
+    next_due_at: UtcTime | None
     breached: bool
     warned: bool
     first_response_seconds: float | None
@@ -65,7 +65,7 @@ class CaseView(_Model):
 
 class OldestCase(_Model):
     case_id: str
-    opened_at: datetime
+    opened_at: UtcTime
     priority: Priority
     waiting_seconds: float
 
