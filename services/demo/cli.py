@@ -137,7 +137,9 @@ def _demo(args: argparse.Namespace) -> int:
     def on_signal(signum: int, _: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # SIGINT too: a shell starting the demo in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         _say(f"starting triage, sla, api and ingest (logs in {settings.demo_state_dir})")
         running = supervisor.start(_children(settings, args), settings.demo_state_dir, env)
