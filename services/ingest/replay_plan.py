@@ -50,8 +50,10 @@ def plan(
 ) -> Iterator[Planned]:
     """Every event of every loop with its due offset.
 
-    ``rebase_to`` moves the file's times so the first tweet is at that instant (a live demo);
-    without it the file's own times are kept (backtests, event-time replays). Each loop follows
+    ``rebase_to`` gives each tweet the wall-clock time it is due at (the first at that instant,
+    the rest compressed by the pace: at ``--speed 60`` an hour of the file is a minute), so a
+    live demo's clocks see tweets when they arrive; without it the file's own times are kept
+    (backtests, event-time replays). Each loop follows
     the last at the same pace, with ids suffixed ``-L<n>`` so no loop repeats another's ids;
     ``loops=None`` loops until the consumer stops.
     """
@@ -65,7 +67,11 @@ def plan(
         shift = base_shift + span * loop
         for event in events:
             moved = relabel(event, loop, shift)
-            yield Planned(pacing.offset(index, moved.created_at, first + base_shift), moved)
+            offset = pacing.offset(index, moved.created_at, first + base_shift)
+            if rebase_to is not None:
+                due = rebase_to + timedelta(seconds=offset)
+                moved = moved.model_copy(update={"created_at": due, "received_at": due})
+            yield Planned(offset, moved)
             index += 1
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from services.plumbing.contracts.tweets import Reason, Sentiment, Topic, Triage, TweetEvent
 from services.triage import pii, rules
 from services.triage.config import TriageConfig
@@ -17,9 +19,6 @@ from services.triage.lang import detect
 from services.triage.model import TextModel
 from services.triage.priority import influence, priority
 from services.triage.routing import RouteFacts, route
-
-# How far from the decision threshold the model must be for its word to stand.
-MODEL_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,19 @@ def _needs_reply(
     return False, "nothing to answer"
 
 
+@dataclass(frozen=True)
+class _RulesView:
+    """The rules' sentiment and complaint of one tweet, computed once for the model and triage."""
+
+    sentiment: tuple[Sentiment, float, list[Reason]]
+    complaint: tuple[bool, float, list[Reason]]
+
+    @classmethod
+    def of(cls, text: str, lang: str) -> _RulesView:
+        sentiment = rules.sentiment(text, lang)
+        return cls(sentiment, rules.complaint(text, lang, sentiment[1], addressed="@" in text))
+
+
 def classify_batch(
     batch: Sequence[TweetFacts], config: TriageConfig, model: TextModel | None = None
 ) -> list[Triage]:
@@ -102,11 +114,15 @@ def classify_batch(
         if lang == "und" and facts.lang_hint and len(facts.lang_hint) == 2:
             lang = facts.lang_hint
         langs.append(lang)
-    predicted = model.predict([f.text for f in batch], langs) if model is not None else {}
+    views = [_RulesView.of(f.text, lang) for f, lang in zip(batch, langs, strict=True)]
+    predicted = {}
+    if model is not None:
+        rule_scores = np.array([(v.complaint[1], v.sentiment[1]) for v in views]).reshape(-1, 2)
+        predicted = model.predict([f.text for f in batch], rule_scores)
     results = []
     for index, facts in enumerate(batch):
         model_view = {name: values[index] for name, values in predicted.items()}
-        results.append(_classify_one(facts, langs[index], config, model, model_view))
+        results.append(_classify_one(facts, langs[index], config, model, model_view, views[index]))
     return results
 
 
@@ -116,12 +132,13 @@ def _classify_one(
     config: TriageConfig,
     model: TextModel | None,
     model_view: dict[str, tuple[str, float]],
+    rules_view: _RulesView,
 ) -> Triage:
     text = facts.text
     reasons: list[Reason] = [Reason(field="lang", rule="detect", detail=lang)]
     trusted = model is not None and lang in model.langs
 
-    sentiment, score, why = rules.sentiment(text, lang)
+    sentiment, score, why = rules_view.sentiment
     if (
         trusted
         and "sentiment" in model_view
@@ -139,12 +156,17 @@ def _classify_one(
         why = [Reason(field="sentiment", rule="model", detail=label, score=round(prob, 3))]
     reasons += why
 
-    complaint, _, why = rules.complaint(text, lang, score, addressed="@" in text)
+    complaint, _, why = (
+        rules_view.complaint
+        if score == rules_view.sentiment[1]
+        else rules.complaint(text, lang, score, addressed="@" in text)  # the model's sentiment
+    )
     if trusted and model is not None and "complaint" in model_view:
         label, prob = model_view["complaint"]
-        threshold = model.labels["complaint"].threshold or 0.5
+        learned = model.labels["complaint"]
+        threshold = learned.threshold or 0.5
         positive_prob = prob if label == "1" else 1 - prob
-        if abs(positive_prob - threshold) >= MODEL_MARGIN:
+        if abs(positive_prob - threshold) >= learned.margin:
             complaint = label == "1"
             why = [
                 Reason(field="complaint", rule="model", detail=label, score=round(positive_prob, 3))

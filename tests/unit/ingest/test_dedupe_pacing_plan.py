@@ -105,10 +105,13 @@ def test_loops_make_ids_unique_and_keep_reply_links() -> None:
     assert items[2].event.created_at > items[1].event.created_at
 
 
-def test_rebase_moves_the_first_tweet_to_now() -> None:
+@pytest.mark.parametrize(("speed", "gap_s"), [(1.0, 30.0), (60.0, 0.5)])
+def test_rebase_gives_each_tweet_the_time_it_is_due(speed: float, gap_s: float) -> None:
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-    items = list(plan([_event("1"), _event("2", seconds=30)], Pacing(), rebase_to=now))
-    assert [i.event.created_at for i in items] == [now, now + timedelta(seconds=30)]
+    events = [_event("1"), _event("2", seconds=30)]
+    items = list(plan(events, Pacing(speed=speed), rebase_to=now))
+    assert [i.event.created_at for i in items] == [now, now + timedelta(seconds=gap_s)]
+    assert [i.offset for i in items] == [0.0, gap_s]
 
 
 @pytest.mark.parametrize("pair", ["AcmeHelp", "=acme", "AcmeHelp=ac me", "AcmeHelp=a:b"])

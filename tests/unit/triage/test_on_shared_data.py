@@ -18,7 +18,7 @@ from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
 from services.triage.datasets import read_labelled
 from services.triage.lang import detect
-from services.triage.model import TextModel, train
+from services.triage.model import C_GRID, FORMAT, TextModel, train
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _WORDY = re.compile(r"[A-Za-z]{2,}")
@@ -66,11 +66,11 @@ def test_a_trained_model_saves_loads_and_decides(data_dir: Path, tmp_path: Path)
     model.save(tmp_path / "model")
     loaded = TextModel.load(tmp_path / "model")
     assert loaded.version == model.version
-    assert loaded.version.startswith("lr-20261122-")
+    assert loaded.version.startswith(f"{FORMAT}-20261122-")
     assert "en" in loaded.langs
-    threshold = loaded.labels["complaint"].threshold
-    assert threshold is not None
-    assert 0.3 <= threshold <= 0.7
+    label = loaded.labels["complaint"]
+    assert (label.threshold, label.margin) == (0.5, 0.0)
+    assert label.c in C_GRID
     triages = classify_batch(
         [TweetFacts(id="1", text="@acme my order never arrived and nobody answers, worst ever")],
         TriageConfig(),

@@ -1,0 +1,114 @@
+"""The model's features and file format, on our own sentences (the shared data is elsewhere)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from services.triage import features
+from services.triage.classify import TweetFacts, classify_batch
+from services.triage.config import TriageConfig
+from services.triage.model import FORMAT, ModelError, TextModel, train
+
+TEXTS = [
+    "@AcmeHelp my parcel never came and nobody answers!!",
+    "@acme thanks, the new app is great",
+    "",
+    "@acme_jp 荷物がまだ届きません。返金してください",
+    "WORST. SERVICE. EVER. https://t.co/abc123 @acme",
+    "a\x00b text holding the batch separator",
+    "  spaced   out\ttext\n",
+    "emoji only 😡😡",
+]
+
+
+def _row_columns(grams: features.Grams, row: int) -> list[int]:
+    return sorted(grams.cols[grams.rows == row].tolist())
+
+
+def test_each_text_gets_the_same_n_grams_alone_as_in_a_batch() -> None:
+    batch = features.grams(TEXTS)
+    assert batch.count == len(TEXTS)
+    for row, text in enumerate(TEXTS):
+        assert _row_columns(batch, row) == _row_columns(features.grams([text]), 0), text
+
+
+def test_n_grams_are_words_and_characters_of_the_normalised_text() -> None:
+    grams = features.grams(["ab cd"])  # " ab cd ": 2 words, 1 bigram; 6 + 5 + 4 characters
+    words = grams.cols < (1 << features.BITS)
+    assert int(words.sum()) == 3
+    assert int((~words).sum()) == 6 + 5 + 4
+    assert features.grams(["@Acme  Late!!"]).cols.tolist() == (
+        features.grams(["@acme late!!"]).cols.tolist()
+    )
+    linked = features.grams(["see https://t.co/x1"]).cols.tolist()
+    assert linked == features.grams(["see https://t.co/y2"]).cols.tolist()
+
+
+def test_scores_from_occurrences_equal_the_training_matrix_product() -> None:
+    grams = features.grams(TEXTS)
+    rng = np.random.default_rng(7)
+    idf = 1.0 + rng.random(features.COLUMNS)
+    coef = rng.normal(size=(3, features.COLUMNS))
+    expected = features.weighted(grams.counts(), idf) @ coef.T
+    assert np.allclose(grams.scores(idf, coef * idf), expected)
+    again = features.Grams.of_counts(grams.counts())
+    assert np.allclose(again.scores(idf, coef * idf), expected)
+
+
+def test_signals_scale_the_rules_scores_and_read_the_raw_text() -> None:
+    texts = ["@acme WORST service ever? https://t.co/x !!!", "fine"]
+    scores = np.array([[0.8, -0.6], [0.0, 0.1]])
+    row = features.signals(texts, scores)[0] / features.RULE_WEIGHT
+    got = dict(zip(features.SIGNALS, row, strict=True))
+    assert got["rules_complaint"] == pytest.approx(0.8)
+    assert got["rules_sentiment"] == pytest.approx(-0.6)
+    assert (got["starts_with_mention"], got["has_question_mark"], got["has_link"]) == (1, 1, 1)
+    assert got["exclamations"] == pytest.approx(1.0)
+    letters = "acmeWORSTserviceeverhttpstcox"
+    assert got["capitals"] == pytest.approx(5 / len(letters))
+    assert features.signals([], np.zeros((0, 2))).shape == (0, len(features.SIGNALS))
+
+
+THINGS = ("order", "parcel", "refund", "card", "app")
+PROBLEMS = ("never arrived", "is broken again", "was charged twice", "still missing")
+PRAISE = ("thanks for the", "love the new", "great job on my", "quick help with my")
+
+
+@pytest.fixture(scope="module")
+def model() -> TextModel:
+    complaints = [f"@acme my {thing} {problem}" for thing in THINGS for problem in PROBLEMS]
+    others = [f"@acme {praise} {thing}" for thing in THINGS for praise in PRAISE]
+    others += [f"lovely {day} at the beach with friends" for day in ("sunday", "morning")]
+    values = ["1"] * len(complaints) + ["0"] * len(others)
+    return train(
+        {"complaint": (complaints + others, values)},
+        now=datetime(2026, 11, 22, tzinfo=UTC),
+        sources=["ours"],
+    )
+
+
+def test_batch_and_one_by_one_classification_agree(model: TextModel) -> None:
+    facts = [TweetFacts(id=str(i), text=t) for i, t in enumerate(TEXTS)]
+    together = classify_batch(facts, TriageConfig(), model)
+    alone = [classify_batch([f], TriageConfig(), model)[0] for f in facts]
+    assert together == alone
+    assert classify_batch([], TriageConfig(), model) == []
+
+
+def test_a_model_of_another_format_is_refused_with_what_to_do(
+    model: TextModel, tmp_path: Path
+) -> None:
+    legacy = copy.copy(model)
+    del legacy.__dict__["format"]  # as pickled before formats were named
+    for name, old in (("lr1", replace(model, format="lr1")), ("legacy", legacy)):
+        old.save(tmp_path / name)
+        with pytest.raises(ModelError, match=r"older format.*triage train"):
+            TextModel.load(tmp_path / name)
+    model.save(tmp_path / "new")
+    assert TextModel.load(tmp_path / "new").format == FORMAT
