@@ -32,9 +32,16 @@ from services.triage.lang import detect
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 # What model.joblib holds; a model of another format must be trained again.
-FORMAT = "lr2"
+FORMAT = "lr3"
 # C is chosen by cross-validation inside the training data (never on the data tested on).
 C_GRID = (3.0, 10.0, 30.0)
+# Beyond two classes (sentiment) the n-gram features are scaled by naive Bayes log-count ratios
+# (NB-LR, Wang & Manning 2012), smoothed by NB_ALPHA (fixed a priori: the paper's 1). The scaled
+# features are larger, so C is searched one step lower. In 5-fold CV of the model alone on
+# airline sentiment this gave macro-F1 0.770 against 0.759; on complaints (two classes) it cost
+# 0.003 in 10-fold CV, so two-class labels keep the plain features.
+NB_ALPHA = 1.0
+NB_C_GRID = (1.0, 3.0, 10.0)
 INNER_FOLDS = 5
 # Fixed, not tuned: with balanced class weights 0.5 is the natural threshold (tuning threshold
 # and margin in the inner folds gave 0.834 complaint macro-F1 in 10-fold CV, these fixed ones
@@ -75,7 +82,10 @@ class LabelModel:
         positive = 1.0 / (1.0 + np.exp(-raw))
         if len(self.classes) == 2:
             return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
-        normalised: Floats = positive / positive.sum(axis=1, keepdims=True)  # one-vs-rest
+        # One-vs-rest scores as the logits of a softmax: the same argmax as normalising the
+        # sigmoids, but a confidence that does not shrink because every class scored low.
+        shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
+        normalised: Floats = shifted / shifted.sum(axis=1, keepdims=True)
         return normalised
 
     def predict(self, grams: features.Grams, dense: Floats) -> list[tuple[str, float]]:
@@ -161,18 +171,33 @@ def _fit(name: str, data: _Data, rows: npt.NDArray[np.int64], c: float) -> Label
     idf = features.idf_of(counts)
     matrix = sparse.hstack([features.weighted(counts, idf), data.dense[rows]]).tocsr()
     targets = data.classes[1:] if len(data.classes) == 2 else data.classes
+    present = (counts > 0).astype(np.float64).tocsr()
     coef, intercept = [], []
     for target in targets:
+        positive = data.y[rows] == target
+        ratio = np.ones(matrix.shape[1])
+        if len(data.classes) > 2:
+            ratio[:COLUMNS] = _log_count_ratio(present, positive)
         # liblinear: as accurate as lbfgs here and much faster on half a million sparse columns.
         classifier = LogisticRegression(
             C=c, max_iter=3000, class_weight="balanced", solver="liblinear"
         )
-        classifier.fit(matrix, data.y[rows] == target)
-        coef.append(classifier.coef_[0])
+        classifier.fit(matrix @ sparse.diags(ratio), positive)
+        coef.append(classifier.coef_[0] * ratio)  # scaling the features = scaling the weights
         intercept.append(classifier.intercept_[0])
     weights = np.asarray(coef)
     weights[:, :COLUMNS] *= idf  # what one occurrence adds, before the norm (Grams.scores)
     return LabelModel(name, data.classes, idf, weights, np.asarray(intercept), c)
+
+
+def _log_count_ratio(present: sparse.csr_matrix, positive: npt.NDArray[np.bool_]) -> Floats:
+    """Per column, how much likelier a text of the target class holds it than any other text:
+    ``ln(p / |p|) - ln(q / |q|)`` with p, q the smoothed document counts in and out of the class.
+    N-grams as common in the class as out of it get a ratio near 0 and fade; telling ones grow."""
+    p = np.asarray(present[positive].sum(axis=0)).ravel() + NB_ALPHA
+    q = np.asarray(present[~positive].sum(axis=0)).ravel() + NB_ALPHA
+    ratio: Floats = np.log(p / p.sum()) - np.log(q / q.sum())
+    return ratio
 
 
 def _held_out(name: str, data: _Data, c: float) -> Floats:
@@ -200,7 +225,8 @@ def _fit_label(
     data = _Data.of(texts, langs, values)
     if len(data.classes) < 2:
         raise ModelError(f"{name}: needs at least two classes to train, has {data.classes}")
-    c = max(C_GRID, key=lambda c: _macro_f1(data, _held_out(name, data, c)))
+    grid = NB_C_GRID if len(data.classes) > 2 else C_GRID
+    c = max(grid, key=lambda c: _macro_f1(data, _held_out(name, data, c)))
     model = _fit(name, data, np.arange(len(data.y)), c)
     model.threshold = THRESHOLD if len(data.classes) == 2 else None
     return model

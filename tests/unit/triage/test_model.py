@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from services.triage import features
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import FORMAT, ModelError, TextModel, train
+from services.triage.model import FORMAT, ModelError, TextModel, _log_count_ratio, train
 
 TEXTS = [
     "@AcmeHelp my parcel never came and nobody answers!!",
@@ -106,9 +107,34 @@ def test_a_model_of_another_format_is_refused_with_what_to_do(
 ) -> None:
     legacy = copy.copy(model)
     del legacy.__dict__["format"]  # as pickled before formats were named
-    for name, old in (("lr1", replace(model, format="lr1")), ("legacy", legacy)):
+    older = (("lr1", replace(model, format="lr1")), ("lr2", replace(model, format="lr2")))
+    for name, old in (*older, ("legacy", legacy)):
         old.save(tmp_path / name)
         with pytest.raises(ModelError, match=r"older format.*triage train"):
             TextModel.load(tmp_path / name)
     model.save(tmp_path / "new")
     assert TextModel.load(tmp_path / "new").format == FORMAT
+
+
+def test_a_three_class_model_decides_by_its_scores_with_softmax_confidence() -> None:
+    texts = ["@acme my order never arrived", "@acme love the new app", "@acme what time is it"]
+    texts *= 6
+    values = ["negative", "positive", "neutral"] * 6
+    learned = train(
+        {"sentiment": (texts, values)}, now=datetime(2026, 11, 22, tzinfo=UTC), sources=["ours"]
+    ).labels["sentiment"]
+    grams = features.grams(texts[:3])
+    dense = features.signals(texts[:3], np.zeros((3, 2)))
+    probs = learned.probabilities(grams, dense)
+    raw = grams.scores(learned.idf, learned.coef[:, : features.COLUMNS])
+    raw += dense @ learned.coef[:, features.COLUMNS :].T + learned.intercept
+    assert probs.sum(axis=1) == pytest.approx(np.ones(3))
+    assert probs.argmax(axis=1).tolist() == raw.argmax(axis=1).tolist()
+    assert [label for label, _ in learned.predict(grams, dense)] == values[:3]
+    assert probs.max(axis=1) == pytest.approx(np.exp(raw.max(axis=1)) / np.exp(raw).sum(axis=1))
+
+
+def test_n_grams_telling_of_the_target_class_weigh_more_than_rare_ones() -> None:
+    present = sparse.csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]]))
+    ratio = _log_count_ratio(present, np.array([True, True, False, False]))
+    assert ratio[0] > ratio[1] > 0 > ratio[2]
