@@ -46,7 +46,7 @@ class TriageConfig(_Frozen):
     vip_handles: frozenset[str] = frozenset()
     answer_praise: bool = True
     keep_original_text: bool = True
-    model_confidence: float = Field(default=0.5, ge=0.5, le=1.0)
+    model_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 def load_config(text: str) -> TriageConfig:
