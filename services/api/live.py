@@ -46,7 +46,6 @@ class LiveFeed:
         self._outcomes: OrderedDict[str, CaseEvent] = OrderedDict()
         self._waiters: dict[str, asyncio.Future[CaseEvent]] = {}
         self._subscribers: set[Subscription] = set()
-        self._last_queue: OrderedDict[str, str] = OrderedDict()
         self._latest: OrderedDict[str, CaseEvent] = OrderedDict()
         self._capacity = buffer_size
         self.received = 0
@@ -63,10 +62,7 @@ class LiveFeed:
         )
         if len(self._latest) > self._capacity * 10:
             self._latest.popitem(last=False)
-        left = self._last_queue.pop(case_id, None)
-        self._last_queue[case_id] = event.case.queue
-        if len(self._last_queue) > self._capacity * 10:
-            self._last_queue.popitem(last=False)
+        left = known.case.queue if known is not None else None  # the queue it may have left
         if event.outcome is not None:
             action_id = event.outcome.action_id
             self._outcomes[action_id] = event

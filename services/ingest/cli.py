@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import itertools
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 
 from services.ingest.brands import BrandConfigError
@@ -40,19 +42,28 @@ def _publish(
         print(f"replay: done: {report.published:,} written; {report.counts}", file=sys.stderr)
         return 0
 
+    async def work(producer: AIOKafkaProducer) -> None:
+        publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=topic)
+        report = await replay(items, publisher, admission, progress=stderr_progress, limit=limit)
+        print(
+            f"replay: done: {report.published:,} published in {report.seconds:.1f}s "
+            f"({report.rate:,.0f}/s); {report.counts}",
+            file=sys.stderr,
+        )
+
+    return _with_producer(settings, work)
+
+
+def _with_producer(
+    settings: IngestSettings, work: Callable[[AIOKafkaProducer], Awaitable[None]]
+) -> int:
+    """Run ``work`` with a started producer; a clear error when Kafka cannot be reached."""
+
     async def run() -> None:
         producer = make_producer(settings, client_id="tweetcare-ingest-replay")
         try:
             await producer.start()
-            publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=topic)
-            report = await replay(
-                items, publisher, admission, progress=stderr_progress, limit=limit
-            )
-            print(
-                f"replay: done: {report.published:,} published in {report.seconds:.1f}s "
-                f"({report.rate:,.0f}/s); {report.counts}",
-                file=sys.stderr,
-            )
+            await work(producer)
         finally:
             await producer.stop()
 
@@ -132,26 +143,12 @@ def _dead_letter(settings: IngestSettings, topic: str, rejects: list[Rejected]) 
         for number, r in enumerate(rejects)
     ]  # fmt: skip
 
-    async def run() -> None:
-        producer = make_producer(settings, client_id="tweetcare-ingest-replay")
-        try:
-            await producer.start()
-            for letter in letters:
-                await producer.send(dlq_topic(topic), DEAD_LETTERS.encode(letter))
-            await producer.flush()
-        finally:
-            await producer.stop()
+    async def work(producer: AIOKafkaProducer) -> None:
+        for letter in letters:
+            await producer.send(dlq_topic(topic), DEAD_LETTERS.encode(letter))
+        await producer.flush()
 
-    try:
-        asyncio.run(run())
-    except KafkaConnectionError:
-        print(
-            f"tweetcare ingest: Kafka is not reachable at {settings.kafka_bootstrap}: start it "
-            "with `tweetcare infra up` or set TWEETCARE_KAFKA_BOOTSTRAP",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return _with_producer(settings, work)
 
 
 def _run(args: argparse.Namespace) -> int:
