@@ -119,7 +119,11 @@ async def send_records(
     records: Sequence[tuple[bytes | None, bytes]],
     partitioner: CachingPartitioner,
 ) -> list[asyncio.Future[Any]]:
-    """Queue already-encoded ``(key, value)`` records as one batch per partition, in order."""
+    """Queue already-encoded ``(key, value)`` records as one batch per partition, in order.
+
+    Each batch is closed before it is queued: a closed batch is sent at once instead of waiting
+    out the producer's linger (nothing more will join it).
+    """
     partitions = sorted(await producer.partitions_for(topic))
     builders: dict[int, Any] = {}
     futures: list[asyncio.Future[Any]] = []
@@ -129,9 +133,11 @@ async def send_records(
         if builder is None:
             builder = builders[partition] = producer.create_batch()
         if builder.append(timestamp=None, key=key, value=value) is None:
+            builder.close()
             futures.append(await producer.send_batch(builder, topic, partition=partition))
             builder = builders[partition] = producer.create_batch()
             builder.append(timestamp=None, key=key, value=value)
     for partition, builder in builders.items():
+        builder.close()
         futures.append(await producer.send_batch(builder, topic, partition=partition))
     return futures

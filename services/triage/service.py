@@ -7,6 +7,7 @@ A thin adapter: batching, sending and the config reload timer live here; decidin
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -94,6 +95,10 @@ def build_app(settings: TriageSettings) -> faust.App:
 
     @app.task  # type: ignore[untyped-decorator]
     async def started() -> None:
+        # What exists now (modules, the model, faust's machinery) lives as long as the worker;
+        # frozen, it is no longer rescanned by every full collection, which each batch's many
+        # short-lived objects trigger (about a fifth of the decision time, measured).
+        gc.freeze()
         log.info(
             "triage started",
             extra={
