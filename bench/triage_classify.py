@@ -1,10 +1,11 @@
 """How many tweets a second `classify` decides on one core (issue 7 target: 5,000/s).
 
 Classifies the texts of ../shared/data/twcs_sample.csv (repeated to 20,000) in batches of 1,000
-with the rules alone, and with a model trained on complaints_train.csv; also times the model's
-own part (n-gram hashing, signals and prediction, given the rules' scores). Each figure is the
-median of --repeat runs (CPU time of this process, so other work on the machine counts less).
-Run: python -m bench.triage_classify [--repeat 5]
+with the rules alone, and with a model (--model DIR, a `triage train` directory; by default one
+trained here on complaints_train.csv); also times the model's own part (n-gram hashing, dense
+features and prediction, given the rules' scores). Each figure is the median of --repeat runs
+(CPU time of this process, so other work on the machine counts less).
+Run: python -m bench.triage_classify [--repeat 5] [--model DIR]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -44,17 +46,21 @@ def rates(count: int, runs: dict[str, Callable[[int], object]], repeat: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--model", type=Path, help="a `triage train` directory to time")
     args = parser.parse_args()
     data = load_settings(TestDataSettings).data_dir
     with (data / "twcs_sample.csv").open(newline="", encoding="utf-8") as stream:
         texts = [r["text"] for r in csv.DictReader(stream)]
     facts = [TweetFacts(id=str(i), text=texts[i % len(texts)]) for i in range(20_000)]
-    train_texts, labels = read_labelled(data / "complaints_train.csv")
-    model: TextModel = train(
-        {"complaint": (train_texts, labels["complaint"])},
-        now=datetime.now(UTC),
-        sources=["complaints_train.csv"],
-    )
+    if args.model:
+        model = TextModel.load(args.model)
+    else:
+        train_texts, labels = read_labelled(data / "complaints_train.csv")
+        model = train(
+            {"complaint": (train_texts, labels["complaint"])},
+            now=datetime.now(UTC),
+            sources=["complaints_train.csv"],
+        )
     config = TriageConfig()
 
     def decide(with_model: TextModel | None) -> Callable[[int], object]:

@@ -126,6 +126,23 @@ def classify_batch(
     return results
 
 
+def _model_complaint(
+    model: TextModel | None, model_view: dict[str, tuple[str, float]]
+) -> tuple[bool, list[Reason]] | None:
+    """The model's complaint decision, or None where the rules decide (no complaint label, or
+    too near the threshold)."""
+    if model is None or "complaint" not in model_view:
+        return None
+    label, prob = model_view["complaint"]
+    learned = model.labels["complaint"]
+    threshold = learned.threshold or 0.5
+    positive_prob = prob if label == "1" else 1 - prob
+    if abs(positive_prob - threshold) < learned.margin:
+        return None
+    why = Reason(field="complaint", rule="model", detail=label, score=round(positive_prob, 3))
+    return label == "1", [why]
+
+
 def _classify_one(
     facts: TweetFacts,
     lang: str,
@@ -156,21 +173,15 @@ def _classify_one(
         why = [Reason(field="sentiment", rule="model", detail=label, score=round(prob, 3))]
     reasons += why
 
-    complaint, _, why = (
-        rules_view.complaint
-        if score == rules_view.sentiment[1]
-        else rules.complaint(text, lang, score, addressed="@" in text)  # the model's sentiment
-    )
-    if trusted and model is not None and "complaint" in model_view:
-        label, prob = model_view["complaint"]
-        learned = model.labels["complaint"]
-        threshold = learned.threshold or 0.5
-        positive_prob = prob if label == "1" else 1 - prob
-        if abs(positive_prob - threshold) >= learned.margin:
-            complaint = label == "1"
-            why = [
-                Reason(field="complaint", rule="model", detail=label, score=round(positive_prob, 3))
-            ]
+    decided = _model_complaint(model, model_view) if trusted else None
+    if decided is not None:
+        complaint, why = decided
+    else:
+        complaint, _, why = (
+            rules_view.complaint
+            if score == rules_view.sentiment[1]
+            else rules.complaint(text, lang, score, addressed="@" in text)  # the model's sentiment
+        )
     reasons += why
 
     topic, why = rules.topic(text, lang)

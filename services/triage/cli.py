@@ -14,11 +14,16 @@ import orjson
 from services.plumbing.cli_support import command_group
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import ConfigError, TriageConfig, load_config
+from services.triage.conversations import ConversationError, read_pairs
 from services.triage.datasets import DatasetError, read_labelled
 from services.triage.evaluation import cross_validate, decision, predict, score
-from services.triage.model import ModelError, TextModel, train
+from services.triage.model import LabelModel, ModelError, TextModel, train, train_tone
 
 BATCH = 1000
+CONVERSATIONS_HELP = (
+    "a conversation file (TwACS CSV[.bz2], TWCS CSV, IBM JSON; repeatable): the brand's "
+    "answers label its customers' tweets, a feature for every label"
+)
 
 
 def _err(message: str) -> int:
@@ -86,6 +91,22 @@ def _classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tone(paths: list[str] | None) -> LabelModel | None:
+    """The reply tone learned from conversation files (None without any), with progress."""
+    if not paths:
+        return None
+    pairs = []
+    for path in paths:
+        found = read_pairs(Path(path))
+        print(f"train: {path}: {len(found):,} customer tweets with a brand answer", file=sys.stderr)
+        pairs.extend(found)
+    started = time.monotonic()
+    tone = train_tone(pairs)
+    took = time.monotonic() - started
+    print(f"train: reply tone learned in {took:.0f}s ({', '.join(tone.classes)})", file=sys.stderr)
+    return tone
+
+
 def _train(args: argparse.Namespace) -> int:
     datasets: dict[str, tuple[list[str], list[str]]] = {}
     try:
@@ -94,12 +115,14 @@ def _train(args: argparse.Namespace) -> int:
             for name, values in labels.items():
                 old_t, old_v = datasets.get(name, ([], []))
                 datasets[name] = (old_t + texts, old_v + values)
-    except (DatasetError, OSError) as exc:
+        for name, (texts, _) in datasets.items():
+            print(f"train: {name}: {len(texts):,} rows", file=sys.stderr)
+        started = time.monotonic()
+        tone = _tone(args.conversations)
+    except (DatasetError, ConversationError, ModelError, OSError) as exc:
         return _err(str(exc))
-    for name, (texts, _) in datasets.items():
-        print(f"train: {name}: {len(texts):,} rows", file=sys.stderr)
-    started = time.monotonic()
-    model = train(datasets, now=datetime.now(UTC), sources=[Path(p).name for p in args.data])
+    sources = [Path(p).name for p in [*args.data, *(args.conversations or [])]]
+    model = train(datasets, now=datetime.now(UTC), sources=sources, tone=tone)
     model.save(Path(args.out))
     print(
         f"train: model {model.version} written to {args.out} in {time.monotonic() - started:.0f}s",
@@ -113,7 +136,10 @@ def _eval(args: argparse.Namespace) -> int:
         config = _config(args.config)
         texts, labels = read_labelled(Path(args.data))
         model = TextModel.load(Path(args.model)) if args.model else None
-    except (ConfigError, DatasetError, ModelError, OSError) as exc:
+        if args.conversations and not args.cv:
+            return _err("--conversations trains: use it with --cv (a trained --model has its own)")
+        tone = _tone(args.conversations)
+    except (ConfigError, ConversationError, DatasetError, ModelError, OSError) as exc:
         return _err(str(exc))
     what = f"{args.cv}-fold cross-validation" if args.cv else (args.model or "rules only")
     print(f"eval: {args.data}: {len(texts):,} rows; {what}", file=sys.stderr)
@@ -121,7 +147,7 @@ def _eval(args: argparse.Namespace) -> int:
         if args.cv:
             result = cross_validate(
                 name, texts, truth, args.cv, config, datetime.now(UTC),
-                progress=lambda line: print(line, file=sys.stderr),
+                progress=lambda line: print(line, file=sys.stderr), tone=tone,
             )  # fmt: skip
         else:
             triages = predict(texts, config, model)
@@ -159,10 +185,12 @@ def register(subparsers: Any) -> None:
     trn = group.add_parser("train", help="train the model from labelled CSV files")
     trn.add_argument("--data", action="append", required=True, help="a labelled CSV (repeatable)")
     trn.add_argument("--out", required=True, help="the model directory to write")
+    trn.add_argument("--conversations", action="append", help=CONVERSATIONS_HELP)
     trn.set_defaults(handler=_train)
     evl = group.add_parser("eval", help="macro-F1 and confusion matrix per label of a CSV")
     evl.add_argument("--data", required=True)
     evl.add_argument("--model", help="evaluate this model (default: the rules alone)")
     evl.add_argument("--cv", type=int, default=0, help="train and test with K-fold CV")
     evl.add_argument("--config", help="triage configuration YAML")
+    evl.add_argument("--conversations", action="append", help=CONVERSATIONS_HELP + " (with --cv)")
     evl.set_defaults(handler=_eval)

@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from services.plumbing.contracts.tweets import Triage
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import TextModel, train
+from services.triage.model import LabelModel, TextModel, train
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,10 @@ def cross_validate(
     config: TriageConfig,
     now: datetime,
     progress: Callable[[str], object] | None = None,
+    tone: LabelModel | None = None,
 ) -> Score:
-    """Train on k-1 folds, classify the held-out fold through the full decision path."""
+    """Train on k-1 folds, classify the held-out fold through the full decision path. The reply
+    tone, learned from other data, is the same for every fold."""
     predicted = np.empty(len(texts), dtype=object)
     y = np.asarray(truth)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -78,6 +80,7 @@ def cross_validate(
             {label: ([texts[i] for i in train_idx], [truth[i] for i in train_idx])},
             now=now,
             sources=["cross-validation"],
+            tone=tone,
         )
         triages = predict([texts[i] for i in test_idx], config, model)
         predicted[test_idx] = [decision(label, t) for t in triages]

@@ -122,6 +122,7 @@ class Grams:
     rows: Ints
     cols: Ints
     count: int
+    words: Words | None = None  # the texts' words, when made from texts (not from counts)
 
     @classmethod
     def of_counts(cls, counts: sparse.csr_matrix) -> Grams:
@@ -151,6 +152,19 @@ class Grams:
         ]
         return np.stack(columns, axis=1) if columns else np.zeros((self.count, 0))
 
+    def block_sums(self, table: Floats) -> Floats:
+        """Per text and block (words, characters), the sum of ``table``'s rows (one per column)
+        over the occurrences: (texts * BLOCKS x table's width). One gather and one sparse
+        product, however many quantities the table holds."""
+        keys = self.rows * BLOCKS + (self.cols >> BITS)
+        occurrences = np.arange(len(keys))
+        summing = sparse.csr_matrix(
+            (np.ones(len(keys), dtype=table.dtype), (keys, occurrences)),
+            shape=(self.count * BLOCKS, len(keys)),
+        )
+        sums: Floats = (summing @ table[self.cols]).astype(np.float64)
+        return sums
+
 
 def weighted(counts: sparse.csr_matrix, idf: Floats) -> sparse.csr_matrix:
     """The features ``Grams.scores`` sums, as a matrix (for training): each count times its
@@ -174,45 +188,84 @@ def idf_of(counts: sparse.csr_matrix) -> Floats:
     return idf
 
 
+@dataclass(frozen=True)
+class Words:
+    """The words of a batch in order: each one's 64-bit hash and the text (row) it is in."""
+
+    hashes: npt.NDArray[np.uint64]
+    rows: Ints
+
+
+@dataclass(frozen=True)
+class _Hashed:
+    """A normalised batch as code points with the prefix sums that hash any span."""
+
+    codes: npt.NDArray[np.uint32]
+    prefix: npt.NDArray[np.uint64]
+    unshift: npt.NDArray[np.uint64]
+    row_of: Ints
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _Hashed:
+        codes = _codes(normalise(texts))
+        size = len(codes)
+        prefix = np.zeros(size + 1, dtype=np.uint64)
+        np.cumsum(codes.astype(np.uint64) * _POWERS(size), out=prefix[1:])
+        # A NUL opens each text; no n-gram holds one.
+        return cls(codes, prefix, _INVERSE_POWERS(size + 1), np.cumsum(codes == 0) - 1)
+
+    def span(self, starts: Ints, ends: Ints) -> npt.NDArray[np.uint64]:
+        """The hashes of ``codes[start:end]`` for each pair."""
+        hashes: npt.NDArray[np.uint64] = (self.prefix[ends] - self.prefix[starts]) * (
+            self.unshift[starts]
+        )
+        return hashes
+
+    def words(self) -> Words:
+        in_word = np.zeros(len(self.codes) + 2, dtype=np.int8)
+        bmp = self.codes < 0x10000
+        in_word[1:-1][bmp] = _classes()[self.codes[bmp]] & _WORD
+        edges = np.diff(in_word)
+        first, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        return Words(self.span(first, end), self.row_of[first])
+
+
+_NO_WORDS = Words(np.zeros(0, np.uint64), np.zeros(0, np.int64))
+
+
+def words(texts: Sequence[str]) -> Words:
+    """The words of the normalised texts (as ``grams`` hashes them)."""
+    return _Hashed.of(texts).words() if texts else _NO_WORDS
+
+
 def grams(texts: Sequence[str]) -> Grams:
-    """Word 1-2-grams and character 2-4-grams of the normalised texts, hashed into columns."""
+    """Word 1-2-grams and character 2-4-grams of the normalised texts, hashed into columns;
+    the words themselves come along (``Grams.words``)."""
     if not texts:
-        return Grams(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
-    codes = _codes(normalise(texts))
-    size = len(codes)
-    separators = codes == 0
-    row_of = np.cumsum(separators) - 1  # a NUL opens each text; no n-gram holds one
+        return Grams(np.zeros(0, np.int64), np.zeros(0, np.int64), 0, _NO_WORDS)
+    hashed = _Hashed.of(texts)
+    size = len(hashed.codes)
     seps_before = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(separators, out=seps_before[1:])
-    prefix = np.zeros(size + 1, dtype=np.uint64)
-    np.cumsum(codes.astype(np.uint64) * _POWERS(size), out=prefix[1:])
-    unshift = _INVERSE_POWERS(size + 1)
+    np.cumsum(hashed.codes == 0, out=seps_before[1:])
 
     rows: list[Ints] = []
     cols: list[Ints] = []
     for n in CHAR_NS:
         starts = np.arange(max(0, size - n + 1))
         starts = starts[seps_before[starts + n] == seps_before[starts]]
-        span = (prefix[starts + n] - prefix[starts]) * unshift[starts]
-        rows.append(row_of[starts])
-        cols.append(_bucket(span, _SALT_CHAR + n, 1))
+        rows.append(hashed.row_of[starts])
+        cols.append(_bucket(hashed.span(starts, starts + n), _SALT_CHAR + n, 1))
 
-    in_word = np.zeros(size + 2, dtype=np.int8)
-    bmp = codes < 0x10000
-    in_word[1:-1][bmp] = _classes()[codes[bmp]] & _WORD
-    edges = np.diff(in_word)
-    first, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    words = (prefix[end] - prefix[first]) * unshift[first]
-    word_rows = row_of[first]
-    gram = words
+    found = hashed.words()
+    gram = found.hashes
     for n in range(1, max(WORD_NS) + 1):
         if n > 1:  # gram[i] grows from words i..i+n-2 to words i..i+n-1
-            gram = gram[:-1] * _PAIR + words[n - 1 :]
+            gram = gram[:-1] * _PAIR + found.hashes[n - 1 :]
         if n in WORD_NS:
-            same = word_rows[: len(gram)] == word_rows[n - 1 :]
-            rows.append(word_rows[n - 1 :][same])
+            same = found.rows[: len(gram)] == found.rows[n - 1 :]
+            rows.append(found.rows[n - 1 :][same])
             cols.append(_bucket(gram[same], _SALT_WORD + n, 0))
-    return Grams(np.concatenate(rows), np.concatenate(cols), len(texts))
+    return Grams(np.concatenate(rows), np.concatenate(cols), len(texts), found)
 
 
 def signals(texts: Sequence[str], rule_scores: Floats) -> Floats:

@@ -236,3 +236,23 @@ QUESTION_CUES: dict[str, tuple[str, ...]] = {
         "？|?|ますか|でしょうか|ですか|教えて|ください|下さい|知りたい|どうすれば|どこ|いつ|なぜ|お願い|助けて"
     ),
 }
+
+# What a brand's reply says of the tweet it answers (services.triage.conversations): an apology
+# answers an unhappy customer, gladness a happy one. ありがとうございます is no cue: Japanese
+# brands thank every customer.
+REPLY_APOLOGY: dict[str, tuple[str, ...]] = {
+    "en": _t(
+        "sorry|apologize|apologise|apologies|apology|frustrating|frustration|inconvenience|"
+        "disappointing|disappointed|not the experience|understand your concern|regret"
+    ),
+    "ja": _t("申し訳|お詫び|ご迷惑|ご不便|ご不快|失礼いたしました|残念な思い"),
+}
+
+REPLY_GLAD: dict[str, tuple[str, ...]] = {
+    "en": _t(
+        "glad|you're welcome|you are welcome|happy to hear|great to hear|love to hear|"
+        "kind words|appreciate the love|appreciate the shout|thanks for the love|"
+        "thanks for the shout|enjoy|awesome|means a lot"
+    ),
+    "ja": _t("嬉しい|うれしい|光栄|励み|お褒め|ありがたいお言葉"),
+}

@@ -25,14 +25,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from services.triage import features
+from services.triage import conversations, features, valence
 from services.triage.features import COLUMNS, Floats
 from services.triage.lang import detect
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 # What model.joblib holds; a model of another format must be trained again.
-FORMAT = "lr3"
+FORMAT = "lr4"
 # C is chosen by cross-validation inside the training data (never on the data tested on).
 C_GRID = (3.0, 10.0, 30.0)
 # Beyond two classes (sentiment) the n-gram features are scaled by naive Bayes log-count ratios
@@ -49,6 +49,12 @@ INNER_FOLDS = 5
 # rules counts them twice (a margin of 0.1 cost 0.006-0.014 in the same CV).
 THRESHOLD = 0.5
 MARGIN = 0.0
+# The reply tone (services.triage.conversations) is learned once from many noisy labels, so C is
+# fixed rather than searched (1.0: the NB-scaled grid's lowest, as noisy labels want); its
+# log-probabilities join the dense features scaled to their range.
+TONE_LABEL = "reply_tone"
+TONE_C = 1.0
+TONE_WEIGHT = 0.25
 
 
 class ModelError(Exception):
@@ -75,9 +81,10 @@ class LabelModel:
 
     def probabilities(self, grams: features.Grams, dense: Floats) -> Floats:
         """(texts x classes) probabilities of a batch."""
-        return self._squash(grams.scores(self.idf, self.coef[:, :COLUMNS]), dense)
+        return self.squash(grams.scores(self.idf, self.coef[:, :COLUMNS]), dense)
 
-    def _squash(self, scores: Floats, dense: Floats) -> Floats:
+    def squash(self, scores: Floats, dense: Floats) -> Floats:
+        """Probabilities from the n-grams' scores (``Grams.scores``) and the dense features."""
         raw: Floats = scores + dense @ self.coef[:, COLUMNS:].T + self.intercept
         positive = 1.0 / (1.0 + np.exp(-raw))
         if len(self.classes) == 2:
@@ -90,7 +97,10 @@ class LabelModel:
 
     def predict(self, grams: features.Grams, dense: Floats) -> list[tuple[str, float]]:
         """Each row's label and the probability behind it."""
-        probs = self.probabilities(grams, dense)
+        return self.decide(self.probabilities(grams, dense))
+
+    def decide(self, probs: Floats) -> list[tuple[str, float]]:
+        """Each row's label and the probability behind it, from ``probabilities``."""
         if self.threshold is not None and len(self.classes) == 2:
             yes, no = self.classes[1], self.classes[0]
             threshold = self.threshold
@@ -107,6 +117,7 @@ class TextModel:
     langs: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     format: str = FORMAT
+    tone: LabelModel | None = None  # learned from conversations; its output feeds the labels
 
     def predict(
         self, texts: Sequence[str], rule_scores: Floats
@@ -116,8 +127,26 @@ class TextModel:
         if not texts:
             return {name: [] for name in self.labels}
         grams = features.grams(texts)
-        dense = features.signals(texts, rule_scores)
-        return {name: label.predict(grams, dense) for name, label in self.labels.items()}
+        scores = self._scoring().scores(grams)
+        dense = base_dense(texts, grams, rule_scores)
+        if self.tone is not None:
+            dense = with_tone(dense, self.tone.squash(scores[TONE_LABEL], dense))
+        return {
+            name: label.decide(label.squash(scores[name], dense))
+            for name, label in self.labels.items()
+        }
+
+    def _scoring(self) -> _Scoring:
+        """Every label's n-gram weights in one table (made on first use, not saved)."""
+        scoring = self.__dict__.get("_scoring_table")
+        if scoring is None:
+            models = [*self.labels.values(), *([self.tone] if self.tone is not None else [])]
+            scoring = self.__dict__["_scoring_table"] = _Scoring.of(models)
+        assert isinstance(scoring, _Scoring)
+        return scoring
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_scoring_table"}
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -147,6 +176,62 @@ class TextModel:
 
 
 @dataclass(frozen=True)
+class _Scoring:
+    """The n-gram weights of several labels side by side, so a batch is gathered and summed
+    once for all of them (``Grams.block_sums``), instead of once per label and class. Per label:
+    a column of squared idf (the norms) and one column per coefficient row."""
+
+    table: Floats  # COLUMNS x (sum over labels of 1 + rows)
+    spans: dict[str, tuple[int, int]]  # label -> (its idf column, one past its last column)
+
+    @classmethod
+    def of(cls, models: list[LabelModel]) -> _Scoring:
+        columns: list[Floats] = []
+        spans: dict[str, tuple[int, int]] = {}
+        for model in models:
+            start = sum(len(c) for c in columns)
+            columns.append(np.vstack([np.square(model.idf), model.coef[:, :COLUMNS]]))
+            spans[model.name] = (start, start + 1 + len(model.coef))
+        return cls(np.ascontiguousarray(np.vstack(columns).T, dtype=np.float32), spans)
+
+    def scores(self, grams: features.Grams) -> dict[str, Floats]:
+        """Each label's ``Grams.scores``: (texts x coefficient rows)."""
+        sums = grams.block_sums(self.table)
+        out: dict[str, Floats] = {}
+        for name, (start, end) in self.spans.items():
+            norms = np.sqrt(sums[:, start])
+            norms[norms == 0] = 1.0
+            per_block = sums[:, start + 1 : end] / norms[:, None]
+            out[name] = per_block.reshape(grams.count, features.BLOCKS, -1).sum(axis=1)
+        return out
+
+
+def base_dense(texts: Sequence[str], grams: features.Grams, rule_scores: Floats) -> Floats:
+    """The dense features every label and the reply tone get: the signals and the words'
+    valence."""
+    assert grams.words is not None  # made from the texts
+    return np.hstack(
+        [
+            features.signals(texts, rule_scores),
+            valence.of_words(grams.words, len(texts)) * features.RULE_WEIGHT,
+        ]
+    )
+
+
+def with_tone(dense: Floats, tone_probs: Floats) -> Floats:
+    """The labels' dense features: ``base_dense`` and the reply tone's log-probabilities."""
+    return np.hstack([dense, np.log(np.clip(tone_probs, 1e-9, 1.0)) * TONE_WEIGHT])
+
+
+def dense_features(
+    texts: Sequence[str], grams: features.Grams, rule_scores: Floats, tone: LabelModel | None
+) -> Floats:
+    """The dense features of a batch for the labels (``base_dense``, with the tone if any)."""
+    dense = base_dense(texts, grams, rule_scores)
+    return dense if tone is None else with_tone(dense, tone.probabilities(grams, dense))
+
+
+@dataclass(frozen=True)
 class _Data:
     """One label's training data as features: n-gram counts, dense signals, labels."""
 
@@ -156,10 +241,17 @@ class _Data:
     classes: list[str]
 
     @classmethod
-    def of(cls, texts: Sequence[str], langs: Sequence[str], values: Sequence[str]) -> _Data:
+    def of(
+        cls,
+        texts: Sequence[str],
+        langs: Sequence[str],
+        values: Sequence[str],
+        tone: LabelModel | None = None,
+    ) -> _Data:
+        grams = features.grams(texts)
         return cls(
-            features.grams(texts).counts(),
-            features.signals(texts, features.rule_scores(texts, langs)),
+            grams.counts(),
+            dense_features(texts, grams, features.rule_scores(texts, langs), tone),
             np.asarray(values, dtype=np.str_),
             sorted(set(values)),
         )
@@ -220,9 +312,13 @@ def _macro_f1(data: _Data, probs: Floats) -> float:
 
 
 def _fit_label(
-    name: str, texts: Sequence[str], langs: Sequence[str], values: Sequence[str]
+    name: str,
+    texts: Sequence[str],
+    langs: Sequence[str],
+    values: Sequence[str],
+    tone: LabelModel | None,
 ) -> LabelModel:
-    data = _Data.of(texts, langs, values)
+    data = _Data.of(texts, langs, values, tone)
     if len(data.classes) < 2:
         raise ModelError(f"{name}: needs at least two classes to train, has {data.classes}")
     grid = NB_C_GRID if len(data.classes) > 2 else C_GRID
@@ -232,19 +328,35 @@ def _fit_label(
     return model
 
 
+def train_tone(pairs: list[conversations.Pair]) -> LabelModel:
+    """The reply tone learned from (customer tweet, brand answer) pairs (distant supervision)."""
+    texts, tones = conversations.labelled(pairs)
+    data = _Data.of(texts, [detect(t)[0] for t in texts], tones)
+    if len(data.classes) < 2:
+        raise ModelError(f"the conversations give one tone only ({data.classes}): add more")
+    return _fit(TONE_LABEL, data, np.arange(len(data.y)), TONE_C)
+
+
 def train(
-    datasets: dict[str, tuple[list[str], list[str]]], *, now: datetime, sources: list[str]
+    datasets: dict[str, tuple[list[str], list[str]]],
+    *,
+    now: datetime,
+    sources: list[str],
+    tone: LabelModel | None = None,
 ) -> TextModel:
     """Fit one classifier per label from ``{label: (texts, labels)}``; C is chosen by
-    cross-validation on the training data alone."""
+    cross-validation on the training data alone. With ``tone`` (``train_tone``) its output is a
+    feature of every label."""
     labels: dict[str, LabelModel] = {}
     langs_seen: Counter[str] = Counter()
     digest = hashlib.sha256()
+    if tone is not None:
+        digest.update(tone.coef.tobytes())
     for name, (texts, values) in sorted(datasets.items()):
         langs = [detect(t)[0] for t in texts]
         langs_seen.update(langs)
         digest.update(name.encode() + "\0".join(texts).encode() + "\0".join(values).encode())
-        labels[name] = _fit_label(name, texts, langs, values)
+        labels[name] = _fit_label(name, texts, langs, values, tone)
     version = f"{FORMAT}-{now:%Y%m%d}-{digest.hexdigest()[:8]}"
     common = [lang for lang, n in langs_seen.most_common() if n >= 50]
     meta = {
@@ -258,5 +370,6 @@ def train(
         "rows": {n: len(t) for n, (t, _) in datasets.items()},
         "sources": sources,
         "langs": common,
+        "reply_tone": tone is not None,
     }
-    return TextModel(version, labels, common, meta)
+    return TextModel(version, labels, common, meta, tone=tone)

@@ -14,7 +14,15 @@ from scipy import sparse
 from services.triage import features
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import FORMAT, ModelError, TextModel, _log_count_ratio, train
+from services.triage.model import (
+    FORMAT,
+    ModelError,
+    TextModel,
+    _log_count_ratio,
+    dense_features,
+    train,
+    train_tone,
+)
 
 TEXTS = [
     "@AcmeHelp my parcel never came and nobody answers!!",
@@ -107,7 +115,7 @@ def test_a_model_of_another_format_is_refused_with_what_to_do(
 ) -> None:
     legacy = copy.copy(model)
     del legacy.__dict__["format"]  # as pickled before formats were named
-    older = (("lr1", replace(model, format="lr1")), ("lr2", replace(model, format="lr2")))
+    older = tuple((old, replace(model, format=old)) for old in ("lr1", "lr2", "lr3"))
     for name, old in (*older, ("legacy", legacy)):
         old.save(tmp_path / name)
         with pytest.raises(ModelError, match=r"older format.*triage train"):
@@ -124,7 +132,7 @@ def test_a_three_class_model_decides_by_its_scores_with_softmax_confidence() -> 
         {"sentiment": (texts, values)}, now=datetime(2026, 11, 22, tzinfo=UTC), sources=["ours"]
     ).labels["sentiment"]
     grams = features.grams(texts[:3])
-    dense = features.signals(texts[:3], np.zeros((3, 2)))
+    dense = dense_features(texts[:3], grams, np.zeros((3, 2)), None)
     probs = learned.probabilities(grams, dense)
     raw = grams.scores(learned.idf, learned.coef[:, : features.COLUMNS])
     raw += dense @ learned.coef[:, features.COLUMNS :].T + learned.intercept
@@ -138,3 +146,68 @@ def test_n_grams_telling_of_the_target_class_weigh_more_than_rare_ones() -> None
     present = sparse.csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]]))
     ratio = _log_count_ratio(present, np.array([True, True, False, False]))
     assert ratio[0] > ratio[1] > 0 > ratio[2]
+
+
+def test_the_words_come_with_the_n_grams_in_order_and_by_text() -> None:
+    texts = ["@acme late again", "", "no 荷物 today"]
+    found = features.grams(texts).words
+    assert found is not None
+    assert found.rows.tolist() == [0, 0, 0, 2, 2, 2]
+    alone = [features.words([t]).hashes.tolist() for t in texts]
+    assert found.hashes.tolist() == alone[0] + alone[1] + alone[2]
+    assert features.words(["Late"]).hashes.tolist() == features.words(["late"]).hashes.tolist()
+
+
+PAIRS = (
+    [
+        (f"@acme my {thing} {problem}", "We're so sorry, please DM us")
+        for thing in THINGS
+        for problem in PROBLEMS
+    ]
+    + [
+        (f"@acme {praise} {thing}", "Glad to hear it, enjoy!")
+        for thing in THINGS
+        for praise in PRAISE
+    ]
+    + [(f"@acme where can I find my {thing}?", "It is under Settings.") for thing in THINGS]
+)
+
+
+def test_a_model_with_a_reply_tone_feeds_it_to_every_label(tmp_path: Path) -> None:
+    tone = train_tone(PAIRS)
+    assert tone.classes == ["negative", "neutral", "positive"]
+    texts = [customer for customer, _ in PAIRS]
+    values = ["1"] * 20 + ["0"] * 25
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    plain = train({"complaint": (texts, values)}, now=now, sources=["ours"])
+    toned = train({"complaint": (texts, values)}, now=now, sources=["ours"], tone=tone)
+    extra = toned.labels["complaint"].coef.shape[1] - plain.labels["complaint"].coef.shape[1]
+    assert extra == len(tone.classes)
+    assert toned.version != plain.version
+    assert toned.meta["reply_tone"] is True
+    toned.save(tmp_path / "toned")
+    loaded = TextModel.load(tmp_path / "toned")
+    assert loaded.tone is not None
+    new = ["@acme my card still missing", "@acme love the new parcel"]
+    assert [label for label, _ in loaded.predict(new, np.zeros((2, 2)))["complaint"]] == ["1", "0"]
+
+
+def test_a_reply_tone_needs_more_than_one_tone() -> None:
+    with pytest.raises(ModelError, match="one tone only"):
+        train_tone([("@acme where is it", "Here."), ("@acme and this", "There.")])
+
+
+def test_the_labels_scored_together_equal_each_label_scored_alone() -> None:
+    tone = train_tone(PAIRS)
+    texts = [customer for customer, _ in PAIRS]
+    model = train(
+        {"complaint": (texts, ["1"] * 20 + ["0"] * 25)},
+        now=datetime(2026, 11, 22, tzinfo=UTC),
+        sources=["ours"],
+        tone=tone,
+    )
+    grams = features.grams(TEXTS)
+    together = model._scoring().scores(grams)
+    for label in (model.labels["complaint"], tone):
+        alone = grams.scores(label.idf, label.coef[:, : features.COLUMNS])
+        assert np.allclose(together[label.name], alone, rtol=1e-5, atol=1e-6)

@@ -16,6 +16,7 @@ from sklearn.metrics import f1_score
 from services.triage import rules
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
+from services.triage.conversations import labelled, read_pairs
 from services.triage.datasets import read_labelled
 from services.triage.lang import detect
 from services.triage.model import C_GRID, FORMAT, TextModel, train
@@ -54,6 +55,24 @@ def test_language_id_at_least_99_percent_on_english_and_japanese(data_dir: Path)
     japanese += [r["text"] for r in _rows(data_dir / "ja_complaints_train.csv")]
     assert sum(detect(t)[0] == "en" for t in english) / len(english) >= 0.99
     assert sum(detect(t)[0] == "ja" for t in japanese) / len(japanese) >= 0.99
+
+
+def test_the_three_conversation_files_give_customer_tweets_with_a_tone(data_dir: Path) -> None:
+    found = {
+        name: labelled(read_pairs(data_dir / name))
+        for name in (
+            "twacs_airline_intents.csv.bz2",
+            "twcs_sample.csv",
+            "ibm_conversations_dev.json",
+        )
+    }
+    texts, tones = found["twacs_airline_intents.csv.bz2"]
+    assert len(texts) > 40_000
+    share = {tone: tones.count(tone) / len(tones) for tone in set(tones)}
+    assert share["neutral"] > share["negative"] > share["positive"] > 0.1
+    assert len(found["twcs_sample.csv"][0]) > 2_000
+    assert set(found["ibm_conversations_dev.json"][1]) == {"negative", "neutral"}
+    assert all(t.strip() and "__cust" not in t for t in texts)
 
 
 def test_a_trained_model_saves_loads_and_decides(data_dir: Path, tmp_path: Path) -> None:
