@@ -107,14 +107,20 @@ def _tone(paths: list[str] | None) -> LabelModel | None:
     return tone
 
 
-def _train(args: argparse.Namespace) -> int:
+def _datasets(paths: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """Every label of the labelled files, rows of files with the same label put together."""
     datasets: dict[str, tuple[list[str], list[str]]] = {}
+    for path in paths:
+        texts, labels = read_labelled(Path(path))
+        for name, values in labels.items():
+            old_t, old_v = datasets.get(name, ([], []))
+            datasets[name] = (old_t + texts, old_v + values)
+    return datasets
+
+
+def _train(args: argparse.Namespace) -> int:
     try:
-        for path in args.data:
-            texts, labels = read_labelled(Path(path))
-            for name, values in labels.items():
-                old_t, old_v = datasets.get(name, ([], []))
-                datasets[name] = (old_t + texts, old_v + values)
+        datasets = _datasets(args.data)
         for name, (texts, _) in datasets.items():
             print(f"train: {name}: {len(texts):,} rows", file=sys.stderr)
         started = time.monotonic()
@@ -136,8 +142,12 @@ def _eval(args: argparse.Namespace) -> int:
         config = _config(args.config)
         texts, labels = read_labelled(Path(args.data))
         model = TextModel.load(Path(args.model)) if args.model else None
-        if args.conversations and not args.cv:
-            return _err("--conversations trains: use it with --cv (a trained --model has its own)")
+        if (args.conversations or args.train_also) and not args.cv:
+            return _err(
+                "--conversations and --train-also train: use them with --cv "
+                "(a trained --model has its own)"
+            )
+        also = _datasets(args.train_also or [])
         tone = _tone(args.conversations)
     except (ConfigError, ConversationError, DatasetError, ModelError, OSError) as exc:
         return _err(str(exc))
@@ -147,7 +157,7 @@ def _eval(args: argparse.Namespace) -> int:
         if args.cv:
             result = cross_validate(
                 name, texts, truth, args.cv, config, datetime.now(UTC),
-                progress=lambda line: print(line, file=sys.stderr), tone=tone,
+                progress=lambda line: print(line, file=sys.stderr), tone=tone, also=also,
             )  # fmt: skip
         else:
             triages = predict(texts, config, model)
@@ -193,4 +203,10 @@ def register(subparsers: Any) -> None:
     evl.add_argument("--cv", type=int, default=0, help="train and test with K-fold CV")
     evl.add_argument("--config", help="triage configuration YAML")
     evl.add_argument("--conversations", action="append", help=CONVERSATIONS_HELP + " (with --cv)")
+    evl.add_argument(
+        "--train-also",
+        action="append",
+        help="a labelled CSV trained into every fold but not tested, as `train` would use it "
+        "(e.g. sentiment, a feature of complaint; with --cv; repeatable)",
+    )
     evl.set_defaults(handler=_eval)

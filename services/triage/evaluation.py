@@ -69,9 +69,13 @@ def cross_validate(
     now: datetime,
     progress: Callable[[str], object] | None = None,
     tone: LabelModel | None = None,
+    also: dict[str, tuple[list[str], list[str]]] | None = None,
 ) -> Score:
     """Train on k-1 folds, classify the held-out fold through the full decision path. The reply
-    tone, learned from other data, is the same for every fold."""
+    tone and the labels of ``also`` (other files, e.g. sentiment for complaint) are trained once
+    on all their data, as the product trains them, and are the same for every fold."""
+    others = {name: data for name, data in (also or {}).items() if name != label}
+    given = train(others, now=now, sources=["cross-validation"], tone=tone).labels if others else {}
     predicted = np.empty(len(texts), dtype=object)
     y = np.asarray(truth)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
@@ -81,6 +85,7 @@ def cross_validate(
             now=now,
             sources=["cross-validation"],
             tone=tone,
+            given=given,
         )
         triages = predict([texts[i] for i in test_idx], config, model)
         predicted[test_idx] = [decision(label, t) for t in triages]

@@ -211,3 +211,28 @@ def test_the_labels_scored_together_equal_each_label_scored_alone() -> None:
     for label in (model.labels["complaint"], tone):
         alone = grams.scores(label.idf, label.coef[:, : features.COLUMNS])
         assert np.allclose(together[label.name], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_sentiment_feeds_complaint_trained_together_or_given() -> None:
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    texts = [customer for customer, _ in PAIRS]
+    complaint = (texts, ["1"] * 20 + ["0"] * 25)
+    sentiment = (texts, ["negative"] * 20 + ["positive"] * 20 + ["neutral"] * 5)
+    both = train({"complaint": complaint, "sentiment": sentiment}, now=now, sources=["ours"])
+    assert both.labels["complaint"].inputs == ("sentiment",)
+    assert both.labels["sentiment"].inputs == ()
+    assert both.meta["labels"]["complaint"]["inputs"] == ["sentiment"]
+    alone = train({"complaint": complaint}, now=now, sources=["ours"])
+    extra = both.labels["complaint"].coef.shape[1] - alone.labels["complaint"].coef.shape[1]
+    assert extra == 3
+    given = train(
+        {"complaint": complaint},
+        now=now,
+        sources=["ours"],
+        given={"sentiment": both.labels["sentiment"]},
+    )
+    assert np.allclose(given.labels["complaint"].coef, both.labels["complaint"].coef)
+    facts = [TweetFacts(id=str(i), text=t) for i, t in enumerate(TEXTS)]
+    together = classify_batch(facts, TriageConfig(), both)
+    assert together == [classify_batch([f], TriageConfig(), both)[0] for f in facts]
+    assert [t.complaint for t in together[:2]] == [True, False]
