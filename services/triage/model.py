@@ -137,7 +137,7 @@ class TextModel:
         scores = self._scoring().scores(grams)
         dense = base_dense(texts, grams, rule_scores)
         if self.tone is not None:
-            dense = with_tone(dense, self.tone.squash(scores[TONE_LABEL], dense))
+            dense = with_inputs(dense, [self.tone.squash(scores[TONE_LABEL], dense)])
         probs: dict[str, Floats] = {}
         for name in _in_order(list(self.labels)):  # a label's inputs before the label
             label = self.labels[name]
@@ -227,13 +227,9 @@ def base_dense(texts: Sequence[str], grams: features.Grams, rule_scores: Floats)
     )
 
 
-def with_tone(dense: Floats, tone_probs: Floats) -> Floats:
-    """The labels' dense features: ``base_dense`` and the reply tone's log-probabilities."""
-    return np.hstack([dense, np.log(np.clip(tone_probs, 1e-9, 1.0)) * TONE_WEIGHT])
-
-
 def with_inputs(dense: Floats, inputs: list[Floats]) -> Floats:
-    """A label's dense features: the shared ones and its input labels' log-probabilities."""
+    """``dense`` and the log-probabilities of models whose output is a feature (the reply tone,
+    a label's input labels)."""
     if not inputs:
         return dense
     return np.hstack([dense, *(np.log(np.clip(p, 1e-9, 1.0)) * TONE_WEIGHT for p in inputs)])
@@ -250,7 +246,7 @@ def dense_features(
 ) -> Floats:
     """The dense features of a batch for the labels (``base_dense``, with the tone if any)."""
     dense = base_dense(texts, grams, rule_scores)
-    return dense if tone is None else with_tone(dense, tone.probabilities(grams, dense))
+    return dense if tone is None else with_inputs(dense, [tone.probabilities(grams, dense)])
 
 
 @dataclass(frozen=True)
