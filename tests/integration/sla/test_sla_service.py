@@ -106,8 +106,14 @@ def test_cases_claims_outbox_reply_resolve_reopen_and_breach(
         outbox = consume(kafka_bootstrap, topics["outbox"], 1, timeout_s=30, proc=proc)
         brand_reply = triaged("5002", datetime.now(UTC), outbound=True, conversation="5001")
         send("triaged", "acme:4001", TWEETS_TRIAGED.encode(brand_reply))
+        # Actions and tweets are two topics: nothing orders them against each other, so each
+        # step waits for the previous one's event (as an agent acts on what it sees).
+        _events(kafka_bootstrap, topics["events"],
+                lambda e: ChangeKind.RESPONDED in _kinds(e, case_a.case_id), proc)  # fmt: skip
         resolve = action("resolve", case_a.case_id, datetime.now(UTC), AGENT_A)
         send("actions", "acme:4001", AGENT_ACTIONS.encode(resolve))
+        _events(kafka_bootstrap, topics["events"],
+                lambda e: ChangeKind.STATE_CHANGED in _kinds(e, case_a.case_id), proc)  # fmt: skip
         again = triaged("5003", datetime.now(UTC), conversation="5001")
         send("triaged", "acme:4001", TWEETS_TRIAGED.encode(again))
         events = _events(
