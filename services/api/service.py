@@ -113,7 +113,7 @@ async def _index(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKaf
                  state: Shared, stop: asyncio.Event) -> None:  # fmt: skip
     from services.api.readmodel.indexer import Indexer
 
-    indexer = Indexer.for_service(settings, es, producer, state.metrics)
+    indexer = Indexer.for_service(settings, es, producer, state.metrics, state.registry)
     await indexer.run(stop)
 
 

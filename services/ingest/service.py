@@ -40,6 +40,7 @@ from services.ingest.xapi.polling import Poller, resolve_user_ids
 from services.ingest.xapi.rules import brand_rules
 from services.ingest.xapi.stream import StreamConsumer
 from services.plumbing.contracts.codecs import OUTBOX_RESULTS
+from services.plumbing.lag import aiokafka_lag
 from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
@@ -90,6 +91,7 @@ async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> N
         auto_offset_reset="earliest", client_id="tweetcare-ingest-outbox",
     )  # fmt: skip
     await consumer.start()
+    aiokafka_lag(consumer, "tweetcare-ingest-outbox", registry)
 
     def posting() -> Coroutine[Any, Any, None]:
         return run_outbox(

@@ -18,6 +18,7 @@ import faust
 from aiokafka import AIOKafkaProducer
 
 from services.plumbing.faust_app import add_ops_pages, make_app
+from services.plumbing.lag import faust_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
 from services.triage.batch import Consumed, triage_messages
@@ -44,6 +45,7 @@ def build_app(settings: TriageSettings) -> faust.App:
     registry = new_registry()
     metrics = TriageMetrics(registry)
     add_ops_pages(app, registry)
+    faust_lag(app, registry)
     config = ConfigFile(settings.triage_config)
     model = TextModel.load(Path(settings.triage_model)) if settings.triage_model else None
     metrics.model.labels(model_version(model)).set(1)

@@ -134,11 +134,13 @@ def _known_metrics() -> set[str]:
 
     from services.api.metrics import ApiMetrics
     from services.ingest.metrics import IngestMetrics
+    from services.plumbing.lag import consumer_lag
     from services.sla.metrics import SlaMetrics
     from services.triage.metrics import TriageMetrics
 
     names = {"up"}
-    for cls in (ApiMetrics, IngestMetrics, SlaMetrics, TriageMetrics):
+    # consumer_lag: every consuming service registers its consumers' lag in its own registry.
+    for cls in (ApiMetrics, IngestMetrics, SlaMetrics, TriageMetrics, consumer_lag):
         registry = CollectorRegistry()
         cls(registry)
         for family in registry.collect():

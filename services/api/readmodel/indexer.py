@@ -29,6 +29,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError
 from aiokafka.structs import TopicPartition
 from elasticsearch import ApiError, AsyncElasticsearch, TransportError
+from prometheus_client import CollectorRegistry
 
 from services.api.metrics import ApiMetrics
 from services.api.readmodel.documents import (
@@ -54,6 +55,7 @@ from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.contracts.tweets import TriagedTweet
 from services.plumbing.deadletters import decode_or_dead_letter
 from services.plumbing.indices import CASE_MAPPINGS, TWEET_MAPPINGS, index_name, templates
+from services.plumbing.lag import aiokafka_lag
 
 log = logging.getLogger("tweetcare.api.indexer")
 CONSUMER = "tweetcare-api-indexer"
@@ -199,15 +201,18 @@ class Indexer:
         stats: IndexerStats | None = None,
         producer: AIOKafkaProducer | None = None,
         metrics: ApiMetrics | None = None,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         """``producer`` (for dead letters) is made and stopped by :meth:`run` unless given;
-        ``metrics``, when given, mirror :attr:`stats` after every batch and retry."""
+        ``metrics``, when given, mirror :attr:`stats` after every batch and retry; ``registry``,
+        when given, gets the consumer's lag (:mod:`services.plumbing.lag`)."""
         self._es = es
         self.config = config
         self._clock = clock
         self.stats = stats or IndexerStats()
         self._producer = producer
         self._metrics = metrics
+        self._registry = registry
         self._codecs: dict[str, Codec[Any]] = {
             config.tweets_topic: TWEETS_TRIAGED,
             config.cases_topic: CASES_EVENTS,
@@ -221,9 +226,12 @@ class Indexer:
         es: AsyncElasticsearch,
         producer: AIOKafkaProducer,
         metrics: ApiMetrics,
+        registry: CollectorRegistry | None = None,
     ) -> Indexer:
         """The API service's indexer: its settings, its started producer, its metrics."""
-        return cls(es, IndexerConfig.of(settings), producer=producer, metrics=metrics)
+        return cls(
+            es, IndexerConfig.of(settings), producer=producer, metrics=metrics, registry=registry
+        )
 
     def committed(self) -> dict[Partition, int]:
         """The offsets this instance committed (or found committed when assigned)."""
@@ -249,6 +257,8 @@ class Indexer:
             max_poll_records=self.config.batch_size,
         )
         consumer.subscribe(list(self._codecs), listener=_Assigned(consumer, self._note_committed))
+        if self._registry is not None:
+            aiokafka_lag(consumer, self.config.group_id, self._registry, committed=self.committed)
         own = self._producer is None
         producer = self._producer or AIOKafkaProducer(
             bootstrap_servers=self.config.bootstrap,

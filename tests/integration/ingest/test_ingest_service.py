@@ -23,6 +23,7 @@ from services.plumbing.contracts.codecs import (
 )
 from services.plumbing.contracts.common import Channel
 from services.plumbing.contracts.outbox import OutboxReply
+from tests.integration.scrape import page, wait_for_lag
 from tests.integration.workers import consume, free_port, worker
 
 pytestmark = pytest.mark.kafka
@@ -105,6 +106,8 @@ def test_generated_stream_and_sandbox_outbox(
                 f"http://127.0.0.1:{port}/metrics",
                 'tweetcare_ingest_outbox_replies_total{status="posted"}',
             )
+            caught_up = {("tweetcare-ingest-outbox", replies, p): 0.0 for p in range(4)}
+            outbox_lag = wait_for_lag(page(f"http://127.0.0.1:{port}/metrics"), caught_up)
         with worker(
             ["services.cli", "ingest", "run", "--no-generate"], env, tmp_path / "ingest-2.log"
         ) as proc:
@@ -124,6 +127,7 @@ def test_generated_stream_and_sandbox_outbox(
     assert first[0].posted_tweet_id == first[2].posted_tweet_id  # the repeat: the same result
     assert first[0].event_id == first[2].event_id
     assert posted == 3
+    assert outbox_lag == caught_up  # every partition of outbox.replies, all read
     assert len(dead) == 1
     assert dead[0].reason_code.value == "undecodable"
 
