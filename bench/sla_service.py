@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=30.0)
     args = parser.parse_args()
     settings = load_settings(KafkaSettings)
-    names = ["triaged", "actions", "results", "events", "outbox", "ticks"]
+    names = ["triaged", "actions", "results", "events", "outbox", "state"]
     with ExitStack() as stack:
         topics = {n: stack.enter_context(throwaway_topic(settings, f"sla-{n}")) for n in names}
         policy = Path(tempfile.mkstemp(suffix=".yaml")[1])

@@ -52,11 +52,13 @@ class _Due:
 class Generator:
     """Builds scenarios with one random source (``seed``) so a run can be repeated exactly."""
 
-    def __init__(self, seed: int, mean_gap_s: float) -> None:
+    def __init__(self, seed: int, mean_gap_s: float, customers: int = 400) -> None:
         self.rng = random.Random(seed)
         self.mean_gap_s = mean_gap_s
         self.ids = _Ids()
-        self.customers = [str(10_000_000 + self.rng.randrange(90_000_000)) for _ in range(400)]
+        self.customers = [
+            str(10_000_000 + self.rng.randrange(90_000_000)) for _ in range(customers)
+        ]
 
     def _fill(self, template: str, lang: str, **extra: str) -> str:
         r = self.rng
@@ -196,10 +198,11 @@ class Generator:
 
 
 def generate(
-    seed: int, start: datetime, *, tweets_per_minute: float = 30.0
+    seed: int, start: datetime, *, tweets_per_minute: float = 30.0, customers: int = 400
 ) -> Iterator[TweetEvent]:
-    """An endless stream of generated events in time order, starting at ``start``."""
-    gen = Generator(seed, 60.0 / tweets_per_minute)
+    """An endless stream of generated events in time order, starting at ``start``, from
+    ``customers`` distinct people (a big brand's spike comes from many of them)."""
+    gen = Generator(seed, 60.0 / tweets_per_minute, customers)
     due: list[_Due] = []
     order = itertools.count()
     next_scenario = start

@@ -10,14 +10,20 @@ from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TopicName, dlq_topic
 from services.plumbing.indices import templates
 
-INTERNAL_TICKS = "sla.ticks"  # the default of TWEETCARE_SLA_TICKS_TOPIC
+SLA_STATE = "sla.cases"  # the default of TWEETCARE_SLA_STATE_TOPIC
+COMPACTED = {SLA_STATE}
 
 
 def topic_names() -> list[str]:
     """Every topic tweetcare uses: the event topics, their dead-letter topics, and the SLA
-    service's internal timer topic (co-partitioned with the case topics, so created here)."""
+    service's state topic (co-partitioned with the case topics, so created here, compacted)."""
     names = [t.value for t in TopicName]
-    return [*names, *(dlq_topic(n) for n in names), INTERNAL_TICKS, dlq_topic(INTERNAL_TICKS)]
+    return [*names, *(dlq_topic(n) for n in names), SLA_STATE]
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """Broker settings of ``name`` beyond the defaults."""
+    return {"cleanup.policy": "compact"} if name in COMPACTED else {}
 
 
 def create_topics(settings: InfraSettings) -> list[str]:
@@ -31,7 +37,11 @@ def create_topics(settings: InfraSettings) -> list[str]:
         if missing:
             admin.create_topics(
                 {
-                    n: {"num_partitions": settings.kafka_partitions, "replication_factor": 1}
+                    n: {
+                        "num_partitions": settings.kafka_partitions,
+                        "replication_factor": 1,
+                        "configs": topic_config(n),
+                    }
                     for n in missing
                 },
                 timeout_ms=30000,

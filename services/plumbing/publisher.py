@@ -116,27 +116,32 @@ class EventPublisher(Generic[T]):
 async def send_records(
     producer: AIOKafkaProducer,
     topic: str,
-    records: Sequence[tuple[bytes | None, bytes]],
+    records: Sequence[tuple[bytes | None, bytes | None]],
     partitioner: CachingPartitioner,
+    headers: Sequence[list[tuple[str, bytes]]] | None = None,
 ) -> list[asyncio.Future[Any]]:
-    """Queue already-encoded ``(key, value)`` records as one batch per partition, in order.
+    """Queue already-encoded ``(key, value)`` records as one batch per partition, in order
+    (``headers``, when given, holds each record's headers; a ``None`` value is a tombstone).
 
     Each batch is closed before it is queued: a closed batch is sent at once instead of waiting
     out the producer's linger (nothing more will join it).
     """
+    if not records:
+        return []
     partitions = sorted(await producer.partitions_for(topic))
     builders: dict[int, Any] = {}
     futures: list[asyncio.Future[Any]] = []
-    for key, value in records:
+    for n, (key, value) in enumerate(records):
         partition = partitioner(key, partitions, partitions)
+        extra = headers[n] if headers is not None else []
         builder = builders.get(partition)
         if builder is None:
             builder = builders[partition] = producer.create_batch()
-        if builder.append(timestamp=None, key=key, value=value) is None:
+        if builder.append(timestamp=None, key=key, value=value, headers=extra) is None:
             builder.close()
             futures.append(await producer.send_batch(builder, topic, partition=partition))
             builder = builders[partition] = producer.create_batch()
-            builder.append(timestamp=None, key=key, value=value)
+            builder.append(timestamp=None, key=key, value=value, headers=extra)
     for partition, builder in builders.items():
         builder.close()
         futures.append(await producer.send_batch(builder, topic, partition=partition))

@@ -73,23 +73,25 @@ def _backtest(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from services.plumbing.faust_app import run_worker
+    from services.plumbing.logs import configure_logging
     from services.plumbing.settings import load_settings
-    from services.sla.service import build_app
+    from services.sla.service import load, run
     from services.sla.settings import SlaSettings
+    from services.sla.state_topic import StateTopicError
 
     settings = load_settings(SlaSettings)
+    configure_logging("sla", settings.sla_log_level)
     try:
-        app = build_app(settings)
-    except (PolicyError, OSError) as exc:
+        load(settings)
+        return run(settings)
+    except (PolicyError, OSError, StateTopicError) as exc:
         return _err(f"cannot start: {exc}")
-    return run_worker(app, "sla", settings.sla_log_level)
 
 
 def register(subparsers: Any) -> None:
     """Add `tweetcare sla` and its subcommands."""
     group = command_group(subparsers, "sla", "the sla service")
-    run = group.add_parser("run", help="run the sla service (faust worker: the case owner)")
+    run = group.add_parser("run", help="run the sla service (the owner of every case)")
     run.set_defaults(handler=_run)
     bt = group.add_parser("backtest", help="replay a file through the case and SLA code")
     bt.add_argument("--input", required=True, help="the file to replay")

@@ -18,9 +18,14 @@ Input = TriagedTweet | AgentAction | OutboxResult | None
 """A triaged tweet, an agent action, an outbox result, or ``None`` for a timer tick."""
 
 
-def apply(book: tuple[Held, ...], item: Input, policy: Policy, now: datetime) -> Step:
-    """Fire what is due at ``now``, then apply ``item``; closed cases past the reopen window go."""
-    ticked = on_tick(book, policy, now)
+def apply(
+    book: tuple[Held, ...], item: Input, policy: Policy, now: datetime, *, due: bool = True
+) -> Step:
+    """Fire what is due at ``now``, then apply ``item``; closed cases past the reopen window go.
+
+    ``due=False`` says the caller knows nothing in the book is due by ``now`` (its next due time
+    is later), which skips the look at every clock of the book."""
+    ticked = on_tick(book, policy, now) if due else Step(book)
     if item is None:
         return Step(prune(ticked.book, now, policy.spec.reopen_window), ticked.events,
                     ticked.outbox, ticked.webhooks)  # fmt: skip

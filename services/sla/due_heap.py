@@ -33,6 +33,10 @@ class DueHeap:
         if len(self._heap) > 2 * len(self._due) + 1024:
             self._compact()
 
+    def due_at(self, key: str) -> float | None:
+        """When ``key`` is next due (epoch seconds), or ``None``."""
+        return self._due.get(key)
+
     def pop_due(self, now: datetime) -> list[str]:
         """Every key due at or before ``now``, each once, earliest first; they are unscheduled."""
         limit = now.timestamp()

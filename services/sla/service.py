@@ -1,48 +1,58 @@
-"""The SLA faust application: the one writer of case state.
+"""The SLA service: the one writer of case state, as an explicit Kafka consumer-group worker.
 
 Tweets, agent actions and outbox results (all keyed by case key, so one partition and one worker
-own a case) are applied by pure code (:mod:`services.sla.dispatch`) to the case key's book, kept
-in a changelog-backed table. Due times live in a heap rebuilt from the table whenever partitions
-are recovered; a timer loop sends a tick for each due key through ``sla.ticks`` (keyed the same
-way), so firing happens inside the stream like every other change, and a restart fires whatever
-fell due while the worker was down.
+own a case) are read in batches; the engine (:mod:`services.sla.engine`) applies them to the case
+key's book with the pure code and says what to publish. Per batch: the case events, outbox
+replies and dead letters go out as one record batch per partition and are acknowledged; then
+each changed book's state record (the compacted state topic, co-partitioned with the inputs) is
+written and acknowledged; only then are the input offsets committed. A crash at any point
+replays inputs whose effects repeat with the same event ids: nothing is lost, consumers drop
+the repeats.
+
+The timer loop fires due warnings and breaches itself (same engine, same lock), so a clock
+never waits behind a backlog of inputs. On assignment a worker reads its new partitions' state
+back (books stay bytes until touched; timers come from the records' due header) and forgets
+the partitions it no longer owns. (Why not faust here: docs/architecture.md.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import faust
 import httpx
-import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, KafkaError
 
 from services.plumbing.contracts.codecs import (
     AGENT_ACTIONS,
-    CASES_EVENTS,
     DEAD_LETTERS,
-    OUTBOX_REPLIES,
     OUTBOX_RESULTS,
-    TWEETS_TRIAGED,
     Codec,
     dead_letter,
 )
 from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.deadletters import decode_or_dead_letter
-from services.plumbing.faust_app import add_ops_pages, make_app
+from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import new_registry
-from services.sla.dispatch import Input, apply
-from services.sla.due_heap import DueHeap
+from services.plumbing.ops_server import start_ops_server
+from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
+from services.sla.dispatch import Input
+from services.sla.engine import Engine, Incoming, Output
+from services.sla.inputs import CASE_INPUTS
 from services.sla.metrics import SlaMetrics
 from services.sla.policies import Policy, PolicySpec, load_policy
 from services.sla.settings import SlaSettings
-from services.sla.storage import dump_book, load_book
-from services.sla.ticks import next_due
+from services.sla.state_topic import check_partitions, read_partitions
 
 log = logging.getLogger("tweetcare.sla")
+Dead = tuple[Any, DeadLetter]
+"""A consumed message and its dead letter."""
 CONSUMER = "tweetcare-sla"
 
 
@@ -54,114 +64,207 @@ def load(settings: SlaSettings) -> Policy:
     )
 
 
-def build_app(settings: SlaSettings) -> faust.App:
-    policy = load(settings)
-    app = make_app(
-        settings.sla_app_id, settings, web_port=settings.sla_metrics_port,
-        table_standby_replicas=0, stream_wait_empty=False,
-    )  # fmt: skip
-    registry = new_registry()
-    metrics = SlaMetrics(registry)
-    add_ops_pages(app, registry)
-    cases = app.Table(
-        "cases", default=None, partitions=settings.kafka_partitions,
-        key_type=bytes, value_type=bytes,
-    )  # fmt: skip
-    codecs: dict[str, Codec[Any]] = {
-        settings.sla_triaged_topic: TWEETS_TRIAGED,
-        settings.sla_actions_topic: AGENT_ACTIONS,
-        settings.sla_results_topic: OUTBOX_RESULTS,
-    }
-    source = app.topic(*codecs, settings.sla_ticks_topic)
-    events_out = app.topic(settings.sla_events_topic)
-    outbox_out = app.topic(settings.sla_outbox_topic)
-    heap = DueHeap()
-    hooks: set[asyncio.Task[None]] = set()
+class Worker:
+    """One SLA worker: its engine, its producer, and the steps that change state (one at a time)."""
 
-    def decode(message: Any, now: datetime) -> Input | DeadLetter:
-        if message.topic == settings.sla_ticks_topic:
-            try:
-                orjson.loads(message.value)
-            except (orjson.JSONDecodeError, TypeError) as exc:
-                return dead_letter(exc, topic=message.topic, partition=message.partition,
-                                   offset=message.offset, key=message.key, value=message.value,
-                                   consumer=CONSUMER, now=now)  # fmt: skip
-            return None
-        decoded: Input | DeadLetter = decode_or_dead_letter(
-            codecs[message.topic], topic=message.topic, key=message.key, value=message.value,
-            partition=message.partition, offset=message.offset, consumer=CONSUMER, now=now,
-        )  # fmt: skip
-        return decoded
+    def __init__(self, settings: SlaSettings, policy: Policy, metrics: SlaMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.engine = Engine(policy)
+        self.lock = asyncio.Lock()  # one step at a time: a batch, a timer round, a rebalance
+        self.codecs: dict[str, Codec[Any]] = {
+            settings.sla_triaged_topic: CASE_INPUTS,
+            settings.sla_actions_topic: AGENT_ACTIONS,
+            settings.sla_results_topic: OUTBOX_RESULTS,
+        }
+        self.producer: AIOKafkaProducer = make_producer(settings, client_id=settings.sla_app_id)
+        self._keys = CachingPartitioner()
+        self._hooks: set[asyncio.Task[None]] = set()
 
-    @app.agent(source)
-    async def sla(stream: Any) -> AsyncIterator[None]:
-        async for event in stream.events():
-            message = event.message
-            now = datetime.now(UTC)
-            item = decode(message, now)
+    async def apply_messages(self, messages: list[Any]) -> None:
+        """Decode, apply and publish one batch of consumed messages."""
+        now = datetime.now(UTC)
+        batch: list[Incoming] = []
+        dead: list[tuple[Any, DeadLetter]] = []
+        for message in messages:
+            item: Input | DeadLetter = decode_or_dead_letter(
+                self.codecs[message.topic], topic=message.topic, key=message.key,
+                value=message.value, partition=message.partition, offset=message.offset,
+                consumer=CONSUMER, now=now,
+            )  # fmt: skip
             if isinstance(item, DeadLetter):
-                await _dead(message, item)
-                yield None
+                dead.append((message, item))
                 continue
             key = message.key.decode() if message.key else _key_of(item)
-            if key is None:
-                yield None
-                continue
-            old = load_book(cases.get(key.encode()))
-            try:
-                step = apply(old, item, policy, now)
-            except Exception as exc:  # a bad input must not stop the worker
-                log.exception("input could not be applied", extra={"topic": message.topic})
-                await _dead(message, dead_letter(
-                    exc, topic=message.topic, partition=message.partition, offset=message.offset,
-                    key=message.key, value=message.value, consumer=CONSUMER, now=now,
-                ))  # fmt: skip
-                yield None
-                continue
-            for out in step.events:
-                await events_out.send(key=key.encode(), value=CASES_EVENTS.encode(out))
-                metrics.emitted(out)
-                if out.change.due_at is not None:
-                    metrics.timer_lag.observe((now - out.change.due_at).total_seconds())
-            for reply in step.outbox:
-                await outbox_out.send(key=key.encode(), value=OUTBOX_REPLIES.encode(reply))
-            if step.book != old:
-                cases[key.encode()] = dump_book(step.book) if step.book else None
-                metrics.changed(old, step.book)
-            heap.schedule(key, next_due(step.book, policy))
-            for url, fired in step.webhooks:
-                task = asyncio.create_task(_webhook(url, CASES_EVENTS.encode(fired)))
-                hooks.add(task)
-                task.add_done_callback(hooks.discard)
-            yield None
+            if key is not None:
+                batch.append(Incoming(key, message.partition, item, message))
+        async with self.lock:
+            now = datetime.now(UTC)
+            await self._publish(self.engine.apply(batch, now), dead, now)
 
-    async def _dead(message: Any, letter: DeadLetter) -> None:
-        metrics.dead_letters.labels(message.topic, letter.reason_code.value).inc()
-        await app.topic(settings.dlq(message.topic)).send(
-            key=message.key, value=DEAD_LETTERS.encode(letter)
-        )
+    async def fire_due(self) -> None:
+        """Fire every warning and breach due now."""
+        due = self.engine.heap.next_at()
+        if due is None or due > datetime.now(UTC):
+            return
+        async with self.lock:
+            now = datetime.now(UTC)
+            await self._publish(self.engine.apply(self.engine.due_keys(now), now), [], now)
 
-    @app.timer(interval=settings.sla_timer_interval)  # type: ignore[untyped-decorator]
-    async def timers() -> None:
-        now = datetime.now(UTC)
-        for key in heap.pop_due(now):
-            await app.send(
-                settings.sla_ticks_topic,
-                key=key.encode(),
-                value=orjson.dumps({"at": now.isoformat()}),
-            )
-
-    @cases.on_recover
-    async def rebuild() -> None:
-        started = datetime.now(UTC)
-        heap.rebuild((k.decode(), next_due(load_book(v), policy)) for k, v in cases.items() if v)
+    async def assigned(self, partitions: set[int]) -> None:
+        """Own exactly ``partitions``: forget the others, read back the new ones' state."""
+        async with self.lock:
+            dropped = self.engine.release(self.engine.partitions - partitions)
+            new = partitions - self.engine.partitions
+            state = await read_partitions(self.settings, self.settings.sla_state_topic, new)
+            for partition, records in state.items():
+                self.engine.own(partition, records)
+            self.metrics.cases.clear()
+            self.metrics.open_cases.clear()
+            self.metrics.changed((), tuple(h for _, book in self.engine.books() for h in book))
         log.info(
-            "timers rebuilt from the case table",
-            extra={"keys": len(heap), "seconds": (datetime.now(UTC) - started).total_seconds()},
-        )
+            "partitions assigned",
+            extra={"owned": sorted(partitions), "recovered": sorted(new), "released_keys": dropped,
+                   "keys": len(self.engine), "timers": len(self.engine.heap)},
+        )  # fmt: skip
 
-    del sla, timers, rebuild
-    return app
+    async def _publish(self, out: Output, dead: list[Dead], now: datetime) -> None:
+        """Events, replies and dead letters acknowledged, then the state that records them."""
+        settings, kafka, keys = self.settings, self.producer, self._keys
+        for incoming, exc in out.failed:
+            m = incoming.source
+            log.error("input could not be applied", extra={"topic": m.topic,
+                      "error": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
+            dead.append((m, dead_letter(
+                exc, topic=m.topic, partition=m.partition, offset=m.offset, key=m.key,
+                value=m.value, consumer=CONSUMER, now=now,
+            )))  # fmt: skip
+        sends = [
+            *await send_records(kafka, settings.sla_events_topic, out.events, keys),
+            *await send_records(kafka, settings.sla_outbox_topic, out.outbox, keys),
+        ]
+        for topic, letters in _by_dlq(dead, settings).items():
+            sends += await send_records(kafka, topic, letters, keys)
+        await asyncio.gather(*sends)
+        await asyncio.gather(*await send_records(
+            kafka, settings.sla_state_topic, [(r.key, r.value) for r in out.state], keys,
+            headers=[r.headers for r in out.state],
+        ))  # fmt: skip
+        self._count(out, dead)
+
+    def _count(self, out: Output, dead: list[tuple[Any, DeadLetter]]) -> None:
+        metrics = self.metrics
+        for message, letter in dead:
+            metrics.dead_letters.labels(message.topic, letter.reason_code.value).inc()
+        for event in out.emitted:
+            metrics.emitted(event)
+            if event.change.due_at is not None:
+                metrics.timer_lag.observe((event.occurred_at - event.change.due_at).total_seconds())
+        for old, new in out.changed:
+            metrics.changed(old, new)
+        for url, body in out.webhooks:
+            task = asyncio.create_task(_webhook(url, body))
+            self._hooks.add(task)
+            task.add_done_callback(self._hooks.discard)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self.worker.lock:  # the batch in flight finishes (and commits) first
+            pass
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        topic = self.worker.settings.sla_triaged_topic
+        await self.worker.assigned({tp.partition for tp in assigned if tp.topic == topic})
+
+
+async def serve(settings: SlaSettings) -> None:
+    """Run until SIGINT/SIGTERM: consume, apply, publish, commit; fire timers."""
+    policy = load(settings)
+    registry = new_registry()
+    metrics = SlaMetrics(registry)
+    worker = Worker(settings, policy, metrics)
+    ops = await start_ops_server(settings.metrics_host, settings.sla_metrics_port, registry)
+    await worker.producer.start()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.sla_app_id,
+        client_id=settings.sla_app_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.sla_batch_size,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    timers = None
+    try:
+        await check_partitions(worker.producer, settings.sla_state_topic, worker.codecs)
+        consumer.subscribe(list(worker.codecs), listener=_Rebalance(worker))
+        committed: dict[tuple[str, int], int] = {}
+        aiokafka_lag(consumer, settings.sla_app_id, registry, committed=lambda: committed)
+        await consumer.start()
+        gc.freeze()  # long-lived objects out of every full collection (as triage does)
+        timers = asyncio.create_task(_timer_loop(worker, settings.sla_timer_interval, stop))
+        log.info("sla started", extra={"inputs": list(worker.codecs), "group": settings.sla_app_id,
+                                       "state": settings.sla_state_topic})  # fmt: skip
+        while not stop.is_set():
+            if timers.done():
+                timers.result()  # a failed timer round: raise it here (see _timer_loop)
+            batches = await consumer.getmany(
+                timeout_ms=int(settings.sla_batch_seconds * 1000),
+                max_records=settings.sla_batch_size,
+            )
+            messages = [m for records in batches.values() for m in records]
+            if not messages:
+                continue
+            await worker.apply_messages(messages)
+            offsets = {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
+            try:
+                await consumer.commit(offsets)
+                committed.update({(tp.topic, tp.partition): at for tp, at in offsets.items()})
+            except (CommitFailedError, KafkaError) as exc:  # a rebalance took them: replayed
+                log.warning("offset commit failed", extra={"reason": str(exc)[:200]})
+    finally:
+        if timers is not None:
+            timers.cancel()
+        await consumer.stop()
+        await worker.producer.stop()
+        await ops.cleanup()
+
+
+async def _timer_loop(worker: Worker, interval: float, stop: asyncio.Event) -> None:
+    """Fire what is due every ``interval``. A round that cannot publish ends the worker: its
+    memory then holds changes Kafka does not, and a restart rebuilds from what Kafka holds."""
+    while not stop.is_set():
+        await asyncio.sleep(interval)
+        await worker.fire_due()
+
+
+def run(settings: SlaSettings) -> int:
+    """Serve until stopped; 1 when Kafka failed under it (the state is rebuilt on restart)."""
+    try:
+        asyncio.run(serve(settings))
+    except KafkaError as exc:
+        log.error("sla stopped: Kafka failed; restart to recover from the topics",
+                  extra={"reason": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
+        return 1
+    return 0
+
+
+def _by_dlq(
+    dead: Iterable[tuple[Any, DeadLetter]], settings: SlaSettings
+) -> dict[str, list[tuple[bytes | None, bytes | None]]]:
+    out: dict[str, list[tuple[bytes | None, bytes | None]]] = {}
+    for message, letter in dead:
+        out.setdefault(settings.dlq(message.topic), []).append(
+            (message.key, DEAD_LETTERS.encode(letter))
+        )
+    return out
 
 
 def _key_of(item: Input) -> str | None:

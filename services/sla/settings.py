@@ -19,7 +19,14 @@ class SlaSettings(KafkaSettings):
     sla_results_topic: str = TopicName.OUTBOX_RESULTS.value
     sla_events_topic: str = TopicName.CASES_EVENTS.value
     sla_outbox_topic: str = TopicName.OUTBOX_REPLIES.value
-    sla_ticks_topic: str = Field(default="sla.ticks", description="Internal: due timers")
+    sla_state_topic: str = Field(
+        default="sla.cases",
+        description="Internal: each case key's book, compacted, co-partitioned with the inputs",
+    )
+    sla_batch_size: int = Field(default=500, gt=0, description="Most inputs applied per batch")
+    sla_batch_seconds: float = Field(
+        default=0.01, gt=0, description="Longest wait to fill a batch (seconds)"
+    )
     sla_policy: Path | None = Field(default=None, description="SLA policy YAML (default: 60m)")
     sla_timer_interval: float = Field(default=0.02, gt=0, description="Seconds between looks")
     sla_metrics_port: int = 8003

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.localinfra.kafka import _properties
-from services.localinfra.provision import topic_names
+from services.localinfra.provision import SLA_STATE, topic_config, topic_names
 from services.localinfra.settings import InfraSettings
 from services.plumbing.logs import JsonFormatter
 from services.plumbing.search_text import full_text_query
@@ -50,10 +50,12 @@ def test_kafka_properties_listen_on_loopback_with_settings_ports() -> None:
     assert props["log.dirs"] == "/data"
 
 
-def test_every_topic_has_a_dead_letter_topic() -> None:
+def test_every_event_topic_has_a_dead_letter_topic_and_the_state_topic_is_compacted() -> None:
     names = topic_names()
-    events = [n for n in names if not n.endswith(".dlq")]
-    assert sorted(names) == sorted(events + [f"{n}.dlq" for n in events])
+    events = [n for n in names if not n.endswith(".dlq") and n != SLA_STATE]
+    assert sorted(names) == sorted([*events, *(f"{n}.dlq" for n in events), SLA_STATE])
+    assert topic_config(SLA_STATE) == {"cleanup.policy": "compact"}
+    assert topic_config("cases.events") == {}
     assert "tweets.raw" in events
     assert "cases.events" in events
 

@@ -70,7 +70,7 @@ class System:
 def system(
     fresh_topics: Any, kafka_bootstrap: str, tmp_path: Path
 ) -> Iterator[tuple[System, dict[str, str]]]:
-    names = ["triaged", "actions", "results", "events", "outbox", "ticks"]
+    names = ["triaged", "actions", "results", "events", "outbox", "state"]
     topics = dict(zip(names, fresh_topics(*names), strict=True))
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
@@ -86,7 +86,7 @@ def system(
         "TWEETCARE_SLA_RESULTS_TOPIC": topics["results"],
         "TWEETCARE_SLA_EVENTS_TOPIC": topics["events"],
         "TWEETCARE_SLA_OUTBOX_TOPIC": topics["outbox"],
-        "TWEETCARE_SLA_TICKS_TOPIC": topics["ticks"],
+        "TWEETCARE_SLA_STATE_TOPIC": topics["state"],
         "TWEETCARE_SLA_POLICY": str(policy),
         "TWEETCARE_SLA_METRICS_PORT": str(free_port()),
         "TWEETCARE_API_PORT": str(port),

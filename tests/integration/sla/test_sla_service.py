@@ -40,7 +40,7 @@ default: {first_response: 4s, next_response: 4s, resolution: 1h}
 def _setup(
     fresh_topics: Any, tmp_path: Path, bootstrap: str
 ) -> tuple[dict[str, str], dict[str, str]]:
-    names = ["triaged", "actions", "results", "events", "outbox", "ticks", "actdlq"]
+    names = ["triaged", "actions", "results", "events", "outbox", "state", "actdlq"]
     topics = dict(zip(names, fresh_topics(*names), strict=True))
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
@@ -52,7 +52,7 @@ def _setup(
         "TWEETCARE_SLA_RESULTS_TOPIC": topics["results"],
         "TWEETCARE_SLA_EVENTS_TOPIC": topics["events"],
         "TWEETCARE_SLA_OUTBOX_TOPIC": topics["outbox"],
-        "TWEETCARE_SLA_TICKS_TOPIC": topics["ticks"],
+        "TWEETCARE_SLA_STATE_TOPIC": topics["state"],
         "TWEETCARE_SLA_POLICY": str(policy),
         "TWEETCARE_SLA_METRICS_PORT": str(free_port()),
     }
