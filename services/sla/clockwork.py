@@ -93,6 +93,22 @@ def pending(clock: Clock, cal: Calendar) -> list[Due]:
     return sorted(out, key=lambda d: (d.at, d.fraction is None))
 
 
+def next_at(clock: Clock, cal: Calendar) -> datetime | None:
+    """The earliest of :func:`pending` (without building it): the next warning or the breach."""
+    if clock.status != ClockStatus.RUNNING or clock.due_at is None:
+        return None
+    best = clock.due_at
+    left = _left(clock)
+    for fraction in clock.warn_fractions:
+        if fraction in clock.warnings_fired:
+            continue
+        before = left - (1 - fraction) * clock.target_seconds
+        at = cal.add(clock.started_at, before) if before >= 0 else clock.started_at
+        if at < best:
+            best = at
+    return best
+
+
 def fire(clock: Clock, due: Due) -> Clock:
     """Record a fired warning or breach on the clock."""
     if due.fraction is not None:

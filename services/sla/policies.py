@@ -126,6 +126,9 @@ class Policy:
         if any(not 0 < f < 1 for f in spec.warn_at):
             raise PolicyError("warn_at: fractions must be between 0 and 1")
         self.warn_at = sorted(set(spec.warn_at))
+        # Both answers depend only on the rule: remembered, they cost a dict lookup per case.
+        self._completed: dict[tuple[str, int], Resolved] = {}
+        self._rule_calendars: dict[str, Calendar] = {}
 
     def resolve(self, *, queue: str, priority: Priority, vip: bool, brand: str) -> Resolved:
         """The first matching rule's targets, completed from the default."""
@@ -141,6 +144,13 @@ class Policy:
         return self._complete("default", self.spec.default)
 
     def _complete(self, name: str, targets: Targets) -> Resolved:
+        key = (name, id(targets))  # the spec's own objects: they live as long as the policy
+        known = self._completed.get(key)
+        if known is None:
+            known = self._completed[key] = self._completion(name, targets)
+        return known
+
+    def _completion(self, name: str, targets: Targets) -> Resolved:
         d = self.spec.default
         values = {
             ClockName.FIRST_RESPONSE: targets.first_response or d.first_response,
@@ -158,10 +168,13 @@ class Policy:
 
     def calendar_of_rule(self, rule: str) -> Calendar:
         """The calendar a clock started under rule ``rule`` counts in."""
-        found = next((r for r in self.spec.rules if r.name == rule), None)
-        return self.calendar(
-            (found.calendar if found else None) or self.spec.default.calendar or "24/7"
-        )
+        known = self._rule_calendars.get(rule)
+        if known is None:
+            found = next((r for r in self.spec.rules if r.name == rule), None)
+            known = self._rule_calendars[rule] = self.calendar(
+                (found.calendar if found else None) or self.spec.default.calendar or "24/7"
+            )
+        return known
 
     def actions(self, on: str) -> list[str | dict[str, str]]:
         return list(getattr(self.spec.escalation, on))

@@ -15,14 +15,15 @@ _HIGHER = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Prio
 
 def next_due(book: tuple[Held, ...], policy: Policy) -> datetime | None:
     """The earliest warning or breach due in any open case of the book."""
-    dues = [
-        d.at
-        for h in book
-        if h.case.state not in CLOSED
-        for c in h.case.clocks
-        for d in clocks.pending(c, policy.calendar_of_rule(c.policy))
-    ]
-    return min(dues) if dues else None
+    best: datetime | None = None
+    for held in book:
+        if held.case.state in CLOSED:
+            continue
+        for clock in held.case.clocks:
+            at = clocks.next_at(clock, policy.calendar_of_rule(clock.policy))
+            if at is not None and (best is None or at < best):
+                best = at
+    return best
 
 
 def on_tick(book: tuple[Held, ...], policy: Policy, now: datetime) -> Step:

@@ -12,16 +12,31 @@ _ID_PATTERN = r"^[0-9A-Za-z_.:\-]{1,64}$"
 
 
 def _to_utc_ms(value: datetime) -> datetime:
+    if value.tzinfo is UTC and not value.microsecond % 1000:
+        return value  # already UTC milliseconds: most timestamps, copied from case to case
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a time zone (UTC)")
     value = value.astimezone(UTC)
     return value.replace(microsecond=(value.microsecond // 1000) * 1000)
 
 
+_FORMATTED: dict[datetime, str] = {}
+_FORMATTED_MAX = 65_536
+
+
 def format_utc_ms(value: datetime) -> str:
-    """``2026-11-22T13:45:48.123Z``: the one wire format of every timestamp."""
+    """``2026-11-22T13:45:48.123Z``: the one wire format of every timestamp.
+
+    Remembers recent answers: a case's timestamps are written again in every event about it."""
+    known = _FORMATTED.get(value)
+    if known is not None:
+        return known
     utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return utc.isoformat(timespec="milliseconds")[:-6] + "Z"
+    text = utc.isoformat(timespec="milliseconds")[:-6] + "Z"
+    if len(_FORMATTED) >= _FORMATTED_MAX:
+        _FORMATTED.clear()
+    _FORMATTED[value] = text
+    return text
 
 
 UtcTime = Annotated[
