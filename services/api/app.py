@@ -1,4 +1,4 @@
-"""The FastAPI application: routes over the shared state, errors, request metrics."""
+"""The FastAPI application: each domain's routes over the shared state, errors, request metrics."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from services.api import (
-    errors,
-    routes_actions,
-    routes_admin,
-    routes_console,
-    routes_live,
-    routes_ops,
-    routes_read,
-)
+from services.api import error_handlers
+from services.api.admin import routes as admin
+from services.api.cases import routes as cases
+from services.api.console import routes as console
+from services.api.live import routes as live
+from services.api.ops import routes as ops
+from services.api.queues import routes as queues
+from services.api.search import routes as search
 from services.api.state import Shared
+from services.api.stats import routes as stats
 
 DESCRIPTION = """Agents' queues, cases and actions; search, export and statistics over the read
 model; live updates. Every endpoint but `/healthz` and `/readyz` needs `Authorization: Bearer
@@ -28,16 +28,9 @@ def create_app(state: Shared) -> FastAPI:
     app = FastAPI(title="tweetcare API", version="1", description=DESCRIPTION)
     app.state.shared = state
     app.state.tokens = state.tokens
-    errors.install(app)
-    for module in (
-        routes_ops,
-        routes_live,
-        routes_read,
-        routes_actions,
-        routes_admin,
-        routes_console,
-    ):
-        app.include_router(module.router)
+    error_handlers.install(app)
+    for domain in (ops, live, admin, queues, cases, search, stats, console):
+        app.include_router(domain.router)
 
     @app.middleware("http")
     async def measure(

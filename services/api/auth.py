@@ -1,7 +1,7 @@
 """Who is asking, and may they: bearer tokens mapped to roles.
 
 Roles nest: a supervisor may do what an agent may, an admin what a supervisor may. An integrator
-reads only.
+reads only, statistics included (agents do not see statistics).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
-from services.api.errors import ApiError
+from services.api.errors import ForbiddenError, UnauthenticatedError
 from services.api.tokens import TokenRecord, TokenStore
 from services.plumbing.contracts.actions import Actor, Role
 
@@ -18,6 +18,7 @@ READ = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATOR})
 ACT = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISE = frozenset({Role.SUPERVISOR, Role.ADMIN})
 ADMINISTER = frozenset({Role.ADMIN})
+ANALYSE = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.INTEGRATOR})
 
 
 def bearer(request: Request) -> str | None:
@@ -42,14 +43,14 @@ def require(roles: frozenset[Role]) -> Callable[[Request], Awaitable[Actor]]:
     async def dependency(request: Request) -> Actor:
         token = bearer(request)
         if token is None:
-            raise ApiError(401, "missing_token", "send Authorization: Bearer <token>")
+            raise UnauthenticatedError("missing_token", "send Authorization: Bearer <token>")
         store: TokenStore = request.app.state.tokens
         record = await store.lookup(token)
         if record is None:
-            raise ApiError(401, "invalid_token", "the token is unknown or revoked")
+            raise UnauthenticatedError("invalid_token", "the token is unknown or revoked")
         if record.role not in roles:
-            raise ApiError(
-                403, "forbidden_role", f"role {record.role.value} may not do this",
+            raise ForbiddenError(
+                "forbidden_role", f"role {record.role.value} may not do this",
                 allowed=sorted(r.value for r in roles),
             )  # fmt: skip
         return actor_of(record)

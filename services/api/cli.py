@@ -83,7 +83,7 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _reindex(args: argparse.Namespace) -> int:
-    from services.api.readmodel.indexer import reindex_command
+    from services.api.readmodel.rebuild import reindex_command
 
     return reindex_command(_settings())
 

@@ -1,4 +1,8 @@
-"""Errors the API answers with: a status, a stable code and a message, never a stack trace."""
+"""Every error answers with a status, a stable code and a message, never a stack trace.
+
+The one place that turns the domains' errors (:mod:`services.api.errors`) into HTTP: the body is
+always ``{"error": {"code", "message", ...details}}``.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +14,32 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.api.errors import (
+    BadQueryError,
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnauthenticatedError,
+)
+
 log = logging.getLogger("tweetcare.api")
 
+STATUS: dict[type[DomainError], int] = {
+    BadQueryError: 400,
+    UnauthenticatedError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidInputError: 422,
+}
+"""The status of each kind of domain error (a subclass answers as its kind)."""
 
-class ApiError(Exception):
-    """An answer other than success: ``status`` (4xx), stable ``code``, human ``message``."""
 
-    def __init__(self, status: int, code: str, message: str, **detail: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.detail = detail
+def status_of(exc: DomainError) -> int:
+    """The HTTP status of ``exc``: that of the nearest kind in :data:`STATUS`, else 500."""
+    return next((STATUS[k] for k in type(exc).__mro__ if k in STATUS), 500)
 
 
 def body(code: str, message: str, **detail: Any) -> dict[str, Any]:
@@ -32,9 +50,9 @@ def body(code: str, message: str, **detail: Any) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     """Route every error through :func:`body`."""
 
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(body(exc.code, exc.message, **exc.detail), status_code=exc.status)
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(body(exc.code, exc.message, **exc.detail), status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
 
 from services.api.app import create_app
-from services.api.casefile import load_case
-from services.api.live import LiveFeed, follow
+from services.api.cases.service import indexed_case
+from services.api.live.feed import LiveFeed, follow
 from services.api.metrics import ApiMetrics
 from services.api.settings import ApiSettings
 from services.api.state import Shared
 from services.api.stored import DocStore
 from services.api.tokens import TokenStore
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.actions import AgentAction
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import AGENT_ACTIONS
@@ -30,8 +30,8 @@ log = logging.getLogger("tweetcare.api")
 
 
 def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafkaProducer,
-                feed: LiveFeed) -> Shared:  # fmt: skip
-    """The shared state of a running service."""
+                feed: LiveFeed, clock: Clock = SYSTEM_CLOCK) -> Shared:  # fmt: skip
+    """The shared state of a running service; every "now" of it comes from ``clock``."""
     registry = new_registry()
     prefix = settings.es_index_prefix
 
@@ -43,7 +43,7 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
         )
 
     async def case_by_id(case_id: str) -> Case | None:
-        indexed = await load_case(es, prefix, case_id)
+        indexed = await indexed_case(es, prefix, case_id)
         live = feed.latest(case_id)
         if live is not None and (indexed is None or live.case_version >= indexed[0]):
             return live.case
@@ -58,10 +58,11 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
 
     return Shared(
         settings=settings, es=es,
-        tokens=TokenStore(es, prefix, cache_s=settings.api_token_cache_s),
-        canned=DocStore(es, f"{prefix}-canned"), saved=DocStore(es, f"{prefix}-saved-searches"),
+        tokens=TokenStore(es, prefix, cache_s=settings.api_token_cache_s, clock=clock),
+        canned=DocStore(es, f"{prefix}-canned", clock=clock),
+        saved=DocStore(es, f"{prefix}-saved-searches", clock=clock),
         feed=feed, registry=registry, metrics=ApiMetrics(registry), send_action=send_action,
-        load_case=case_by_id, kafka_ready=kafka_ready,
+        load_case=case_by_id, kafka_ready=kafka_ready, clock=clock,
     )  # fmt: skip
 
 
@@ -121,6 +122,3 @@ def run(settings: ApiSettings) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))
     return 0
-
-
-__all__ = ["run", "serve", "signal"]

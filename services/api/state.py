@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from elasticsearch import AsyncElasticsearch
 from fastapi import Request
 from prometheus_client import CollectorRegistry
 
-from services.api.live import LiveFeed
+from services.api.live.feed import LiveFeed
 from services.api.metrics import ApiMetrics
 from services.api.settings import ApiSettings
 from services.api.stored import DocStore
 from services.api.tokens import TokenStore
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.actions import AgentAction
 from services.plumbing.contracts.cases import Case
 
@@ -31,7 +32,7 @@ class Shared:
     send_action: Callable[[AgentAction], Awaitable[None]]
     load_case: Callable[[str], Awaitable[Case | None]]
     kafka_ready: Callable[[], Awaitable[bool]]
-    health: dict[str, str] = field(default_factory=dict)
+    clock: Clock = SYSTEM_CLOCK
 
     @property
     def prefix(self) -> str:

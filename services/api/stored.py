@@ -6,49 +6,25 @@ They are settings, not case state: the one writer of cases stays the SLA service
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
-from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.replies import VARIABLES, ReplyError, render
-
-
-class CannedIn(BaseModel):
-    """A canned reply as written by a supervisor; ``{variables}`` from :data:`VARIABLES`."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    lang: Literal["en", "ja"] | str = Field(
-        min_length=2, max_length=8, pattern=r"^[a-z]{2}(-[A-Za-z]+)?$"
-    )
-    text: str = Field(min_length=1, max_length=1_000)
-    queue: str | None = Field(default=None, max_length=64)
-
-    def check(self) -> None:
-        """Raise :class:`ReplyError` when the text names an unknown variable."""
-        render(self.text, dict.fromkeys(VARIABLES, "x"))
-
-
-class SavedSearchIn(BaseModel):
-    """A saved search (the "search folder" of Japanese tools): a name and the search body."""
-
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
-    search: dict[str, Any]
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 
 
 class DocStore:
-    """CRUD over one index of small documents with generated ids."""
+    """CRUD over one index of small documents with generated ids; ``updated_at`` is the time
+    of ``clock`` when a document is written."""
 
-    def __init__(self, es: AsyncElasticsearch, index: str) -> None:
+    def __init__(self, es: AsyncElasticsearch, index: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._es = es
+        self._clock = clock
         self.index = index
 
     async def create(self, doc: dict[str, Any], by: str) -> dict[str, Any]:
-        now = datetime.now(UTC).isoformat()
-        full = {**doc, "id": secrets.token_hex(8), "created_by": by, "updated_at": now}
+        full = {**doc, "id": secrets.token_hex(8), "created_by": by,
+                "updated_at": self._clock.now().isoformat()}  # fmt: skip
         await self._es.index(index=self.index, id=full["id"], document=full, refresh=True)
         return full
 
@@ -72,9 +48,8 @@ class DocStore:
         old = await self.get(doc_id)
         if old is None:
             return None
-        now = datetime.now(UTC).isoformat()
         full = {**doc, "id": doc_id, "created_by": old["created_by"], "updated_by": by,
-                "updated_at": now}  # fmt: skip
+                "updated_at": self._clock.now().isoformat()}  # fmt: skip
         await self._es.index(index=self.index, id=doc_id, document=full, refresh=True)
         return full
 
@@ -84,6 +59,3 @@ class DocStore:
         except NotFoundError:
             return False
         return True
-
-
-__all__ = ["CannedIn", "DocStore", "ReplyError", "SavedSearchIn"]

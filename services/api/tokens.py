@@ -1,21 +1,20 @@
 """Bearer tokens with roles, stored hashed in Elasticsearch (``<prefix>-tokens``).
 
 A token is shown once, when created; only its SHA-256 is kept, so a leaked index leaks no token.
-Lookups are cached for a few seconds; a revoked token stops working within that time.
+Lookups are cached for a few seconds; a revoked token stops working within that time. Times
+(``created_at``, ``revoked_at``, the cache's age) come from the store's :class:`Clock`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.actions import Role
 
 TOKEN_PREFIX = "tc_"  # noqa: S105 - a marker, not a secret
@@ -64,7 +63,7 @@ class TokenStore:
         prefix: str,
         *,
         cache_s: float = 5.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._es = es
         self.index = f"{prefix}-tokens"
@@ -72,15 +71,13 @@ class TokenStore:
         self._clock = clock
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
 
-    async def create(
-        self, name: str, role: Role, now: datetime | None = None
-    ) -> tuple[str, TokenRecord]:
+    async def create(self, name: str, role: Role) -> tuple[str, TokenRecord]:
         """A new token for ``name`` with ``role``; the token itself is returned once, here."""
         if role not in GRANTED_ROLES:
             raise ValueError(f"role must be one of {', '.join(r.value for r in GRANTED_ROLES)}")
         token = new_token()
         hashed = token_hash(token)
-        at = (now or datetime.now(UTC)).isoformat()
+        at = self._clock.now().isoformat()
         record = TokenRecord(hashed[:12], name, role, at)
         await self._es.index(
             index=self.index, id=hashed, document={**record.doc(), "hash": hashed}, refresh=True
@@ -95,7 +92,7 @@ class TokenStore:
         hits = found.get("hits", {}).get("hits", [])
         return [TokenRecord.from_doc(h["_source"]) for h in hits]
 
-    async def revoke(self, token_id: str, now: datetime | None = None) -> TokenRecord | None:
+    async def revoke(self, token_id: str) -> TokenRecord | None:
         """Revoke the token whose public id is ``token_id``; None when there is none."""
         found = await self._es.options(ignore_status=404).search(
             index=self.index, size=1, query={"term": {"id": token_id}}
@@ -103,7 +100,7 @@ class TokenStore:
         hits = found.get("hits", {}).get("hits", [])
         if not hits:
             return None
-        at = (now or datetime.now(UTC)).isoformat()
+        at = self._clock.now().isoformat()
         await self._es.update(
             index=self.index, id=hits[0]["_id"], doc={"revoked_at": at}, refresh=True
         )
@@ -113,7 +110,7 @@ class TokenStore:
     async def lookup(self, token: str) -> TokenRecord | None:
         """The live record of ``token``; None when unknown or revoked."""
         hashed = token_hash(token)
-        now = self._clock()
+        now = self._clock.monotonic()
         cached = self._cache.get(hashed)
         if cached is not None and now - cached[0] < self._cache_s:
             return cached[1]

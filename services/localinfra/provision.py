@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import urllib.error
 
+from services.api.readmodel.indices import templates
 from services.localinfra import elasticsearch
 from services.localinfra.procs import InfraError
 from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TopicName, dlq_topic
-from services.plumbing.indices import templates
 
 SLA_STATE = "sla.cases"  # the default of TWEETCARE_SLA_STATE_TOPIC
 COMPACTED = {SLA_STATE}

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from services.api.replies import MAX_WEIGHT, weighted_length
+from services.api.cases.replies import MAX_WEIGHT, weighted_length
 from tests.e2e.conftest import FIRST_RESPONSE_S, ROOT, Demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.elasticsearch]

@@ -20,11 +20,11 @@ from elasticsearch import AsyncElasticsearch, Elasticsearch
 from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
-from services.api.readmodel.documents import KINDS
-from services.api.readmodel.indexer import Indexer, IndexerConfig, topic_offsets, wait_caught_up
+from services.api.readmodel.indexer import Indexer, IndexerConfig
+from services.api.readmodel.indices import KINDS, index_name
+from services.api.readmodel.rebuild import topic_offsets, wait_caught_up
 from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TWEETS_RAW, TWEETS_TRIAGED
-from services.plumbing.indices import index_name
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import exposition, new_registry
 from tests.factories import tweet_event

@@ -1,30 +1,25 @@
-"""Agent actions: build the action, write it to ``agent.actions``, wait for its outcome.
+"""Agent actions as requested: the body of each kind, and the action built from it (pure).
 
-The API never changes a case itself: the SLA service applies or rejects each action in partition
-order and says so on ``cases.events`` with the action's id. Applied → 200 with the case, rejected →
-409 with the SLA service's code, no outcome within the timeout → 202 with the id to poll.
+A reply is composed here (canned text, variables, signature, X's weighted length) and checked:
+a DM case is answered by DM only, and a public reply with personal data needs ``allow_pii``.
+Sending the action and waiting for its outcome is :mod:`services.api.cases.outcomes`.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.errors import ApiError
-from services.api.live import LiveFeed
-from services.api.replies import ReplyError, compose, render
+from services.api.cases.replies import compose, render
+from services.api.errors import ConflictError, InvalidInputError, NotFoundError
 from services.plumbing.contracts import actions as a
-from services.plumbing.contracts.cases import Case, CaseEvent
+from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
 from services.plumbing.contracts.common import Channel, Priority
 from services.triage.pii import find as find_pii
 
-Send = Callable[[a.AgentAction], Awaitable[None]]
-LoadCase = Callable[[str], Awaitable[Case | None]]
 Label = Field(min_length=1, max_length=50, pattern=r"^[^\s,]+$")
 
 
@@ -108,38 +103,36 @@ def simple(kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime
         case "note":
             assert isinstance(body, NoteBody)
             return a.Note(**common, text=body.text)
-    raise ApiError(404, "unknown_action", f"no action {kind!r}")
+    raise NotFoundError("unknown_action", f"no action {kind!r}")
 
 
 def reply(
     case: Case, actor: a.Actor, body: ReplyBody, canned_text: str | None, now: datetime,
     thread_has_pii: bool,
 ) -> tuple[a.Reply, list[dict[str, str]]]:  # fmt: skip
-    """The reply action and its warnings; a DM case is answered by DM only."""
+    """The reply action and its warnings; a DM case is answered by DM only. Raises
+    :class:`~services.api.cases.replies.ReplyError` for a reply that cannot be sent as composed."""
     channel = Channel(body.channel) if body.channel else case.channel
     if case.channel == Channel.DM and channel != Channel.DM:
-        raise ApiError(409, "dm_case_public_reply", "a DM case can only be answered by DM")
+        raise ConflictError("dm_case_public_reply", "a DM case can only be answered by DM")
     if (body.text is None) == (canned_text is None):
-        raise ApiError(422, "reply_text_required", "send either text or canned_id")
-    try:
-        values = {
-            "customer_name": case.customer.name or case.customer.handle or "",
-            "customer_handle": case.customer.handle or "",
-            "agent_name": actor.name,
-            "brand": case.brand,
-            "case_id": case.case_id,
-            **body.variables,
-        }
-        text = body.text if body.text is not None else render(canned_text or "", values)
-        final = compose(text, body.signature, dm=channel == Channel.DM)
-    except ReplyError as exc:
-        raise ApiError(422, exc.code, str(exc)) from exc
+        raise InvalidInputError("reply_text_required", "send either text or canned_id")
+    values = {
+        "customer_name": case.customer.name or case.customer.handle or "",
+        "customer_handle": case.customer.handle or "",
+        "agent_name": actor.name,
+        "brand": case.brand,
+        "case_id": case.case_id,
+        **body.variables,
+    }
+    text = body.text if body.text is not None else render(canned_text or "", values)
+    final = compose(text, body.signature, dm=channel == Channel.DM)
     warnings: list[dict[str, str]] = []
     if channel == Channel.PUBLIC:
         kinds = find_pii(final).kinds
         if kinds and not body.allow_pii:
-            raise ApiError(
-                422, "pii_in_public_reply",
+            raise InvalidInputError(
+                "pii_in_public_reply",
                 f"the reply holds personal data ({', '.join(k.value for k in kinds)}); "
                 "answer by DM, or send allow_pii: true",
             )  # fmt: skip
@@ -153,48 +146,3 @@ def reply(
         in_reply_to_tweet_id=target if channel == Channel.PUBLIC else None,
     )  # fmt: skip
     return action, warnings
-
-
-async def submit(
-    feed: LiveFeed, send: Send, action: a.AgentAction, timeout_s: float
-) -> tuple[int, dict[str, Any]]:
-    """Send ``action`` and wait for its outcome: (status code, body)."""
-    waiting = feed.expect(action.event_id)
-    try:
-        await send(action)
-        event = await asyncio.wait_for(asyncio.shield(waiting), timeout_s)
-    except TimeoutError:
-        return 202, pending(action.event_id)
-    finally:
-        feed.forget(action.event_id)
-    return answer(event)
-
-
-def pending(action_id: str) -> dict[str, Any]:
-    return {"status": "pending", "action_id": action_id, "poll": f"/v1/actions/{action_id}"}
-
-
-def answer(event: CaseEvent) -> tuple[int, dict[str, Any]]:
-    """The HTTP answer to an outcome event."""
-    outcome = event.outcome
-    assert outcome is not None
-    if outcome.status == "rejected":
-        return 409, {
-            "error": {
-                "code": outcome.code,
-                "message": outcome.reason,
-                "action_id": outcome.action_id,
-            },
-            "case": event.case.model_dump(mode="json"),
-        }
-    return 200, {
-        "status": "applied",
-        "action_id": outcome.action_id,
-        "event_id": event.event_id,
-        "case_version": event.case_version,
-        "case": event.case.model_dump(mode="json"),
-    }
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

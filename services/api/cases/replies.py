@@ -10,6 +10,8 @@ import re
 import string
 from collections.abc import Mapping
 
+from services.api.errors import InvalidInputError
+
 MAX_WEIGHT = 280
 URL_WEIGHT = 23
 # Ranges of weight 1 in X's twitter-text configuration (v3); everything else weighs 2.
@@ -18,12 +20,8 @@ _URL = re.compile(r"https?://\S+")
 VARIABLES = ("customer_name", "customer_handle", "agent_name", "brand", "case_id")
 
 
-class ReplyError(ValueError):
+class ReplyError(InvalidInputError):
     """A reply that cannot be sent as composed; ``code`` is stable for the API."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def weighted_length(text: str) -> int:

@@ -1,35 +1,36 @@
-"""``/v1/cases/{case_id}/<action>`` and ``/v1/actions/{action_id}``."""
+"""``/v1/cases/{case_id}`` (the case with its thread and history), its actions
+(``/v1/cases/{case_id}/<action>``) and ``/v1/actions/{action_id}`` (an outcome answered late)."""
 
 from __future__ import annotations
 
 import inspect
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.api import actions as act
-from services.api.auth import ACT, READ, SUPERVISE, require
-from services.api.errors import ApiError
-from services.api.state import Shared, shared
+from services.api.cases import actions as act
+from services.api.cases import outcomes, service
+from services.api.deps import ActionId, Agent, CaseId, Now, Reader, State, Supervisor
+from services.api.errors import CannedNotFoundError, NotFoundError
+from services.api.state import Shared
 from services.plumbing.contracts.actions import Actor, AgentAction
 from services.plumbing.contracts.cases import Case
 
-router = APIRouter(prefix="/v1", tags=["actions"])
-CaseId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.:\-]{1,64}$")]
-ActionId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.:\-]{1,64}$")]
-AgentActor = Annotated[Actor, Depends(require(ACT))]
-Supervisor = Annotated[Actor, Depends(require(SUPERVISE))]
-Reader = Annotated[Actor, Depends(require(READ))]
-State = Annotated[Shared, Depends(shared)]
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/cases/{case_id}", tags=["cases"], summary="A case with its thread and history")
+async def get_case(case_id: CaseId, _: Reader, state: State, now: Now) -> service.CaseDetail:
+    return await service.get_case(state.es, state.prefix, case_id, now)
 
 
 async def _case(state: Shared, case_id: str) -> Case:
     case = await state.load_case(case_id)
     if case is None:
-        raise ApiError(404, "case_not_found", f"no case {case_id}")
+        raise NotFoundError("case_not_found", f"no case {case_id}")
     return case
 
 
@@ -37,7 +38,7 @@ async def _submit(
     state: Shared, kind: str, action: AgentAction, extra: dict[str, Any] | None = None
 ) -> JSONResponse:
     started = time.monotonic()
-    status, body = await act.submit(
+    status, body = await outcomes.submit(
         state.feed, state.send_action, action, state.settings.api_action_timeout_s
     )
     answer = {200: "applied", 409: "rejected"}.get(status, "pending")
@@ -48,10 +49,11 @@ async def _submit(
 
 
 def _simple(kind: str, body_type: type[BaseModel], who: Any, summary: str) -> None:
-    async def route(case_id: str, body: BaseModel, actor: Actor, state: Shared) -> JSONResponse:
+    async def route(
+        case_id: str, body: BaseModel, actor: Actor, state: Shared, now: Any
+    ) -> JSONResponse:
         case = await _case(state, case_id)
-        action = act.simple(kind, case, actor, body, act.now_utc())
-        return await _submit(state, kind, action)
+        return await _submit(state, kind, act.simple(kind, case, actor, body, now))
 
     # The body type differs per action: give FastAPI the signature it reads, per route.
     param = inspect.Parameter
@@ -61,60 +63,55 @@ def _simple(kind: str, body_type: type[BaseModel], who: Any, summary: str) -> No
             param("body", param.POSITIONAL_OR_KEYWORD, annotation=body_type),
             param("actor", param.POSITIONAL_OR_KEYWORD, annotation=who),
             param("state", param.POSITIONAL_OR_KEYWORD, annotation=State),
+            param("now", param.POSITIONAL_OR_KEYWORD, annotation=Now),
         ],
         return_annotation=JSONResponse,
     )
     router.add_api_route(
         f"/cases/{{case_id}}/{kind}", route, methods=["POST"], summary=summary,
-        name=f"action_{kind.replace('-', '_')}",
+        name=f"action_{kind.replace('-', '_')}", tags=["actions"],
         responses={409: {"description": "rejected, with a stable code"},
                    202: {"description": "no outcome yet: poll /v1/actions/{id}"}},
     )  # fmt: skip
 
 
-_simple("claim", act.Empty, AgentActor, "Claim the case (first claim wins)")
-_simple("release", act.Empty, AgentActor, "Release a claimed case")
-_simple("resolve", act.Empty, AgentActor, "Resolve the case")
-_simple("no-reply", act.NoReplyBody, AgentActor, "Close without reply (対応しない)")
-_simple("spam", act.Empty, AgentActor, "Mark the case as spam")
-_simple("tag", act.TagBody, AgentActor, "Add or remove tags")
-_simple("note", act.NoteBody, AgentActor, "Add an internal note")
+_simple("claim", act.Empty, Agent, "Claim the case (first claim wins)")
+_simple("release", act.Empty, Agent, "Release a claimed case")
+_simple("resolve", act.Empty, Agent, "Resolve the case")
+_simple("no-reply", act.NoReplyBody, Agent, "Close without reply (対応しない)")
+_simple("spam", act.Empty, Agent, "Mark the case as spam")
+_simple("tag", act.TagBody, Agent, "Add or remove tags")
+_simple("note", act.NoteBody, Agent, "Add an internal note")
 _simple("reopen", act.Empty, Supervisor, "Reopen a resolved or closed case")
 _simple("transfer", act.TransferBody, Supervisor, "Move the case to another queue")
 _simple("priority", act.PriorityBody, Supervisor, "Set the case's priority")
 
 
-@router.post("/cases/{case_id}/reply", summary="Reply (public or DM; a DM case only by DM)")
+@router.post(
+    "/cases/{case_id}/reply", tags=["actions"],
+    summary="Reply (public or DM; a DM case only by DM)",
+)  # fmt: skip
 async def reply(
-    case_id: CaseId, body: act.ReplyBody, actor: AgentActor, state: State
+    case_id: CaseId, body: act.ReplyBody, actor: Agent, state: State, now: Now
 ) -> JSONResponse:
     case = await _case(state, case_id)
     canned_text = None
     if body.canned_id is not None:
         canned = await state.canned.get(body.canned_id)
         if canned is None:
-            raise ApiError(404, "canned_not_found", f"no canned reply {body.canned_id}")
+            raise CannedNotFoundError(body.canned_id)
         canned_text = str(canned["text"])
-    thread_pii = await _thread_has_pii(state, case)
-    action, warnings = act.reply(case, actor, body, canned_text, act.now_utc(), thread_pii)
+    pii = await service.thread_has_pii(state.es, state.prefix, case)
+    action, warnings = act.reply(case, actor, body, canned_text, now, pii)
     return await _submit(state, "reply", action, {"warnings": warnings, "text": action.text})
 
 
-async def _thread_has_pii(state: Shared, case: Case) -> bool:
-    ids = [t.id for t in case.thread if t.kind == "tweet"]
-    if not ids:
-        return False
-    found = await state.es.options(ignore_status=404).count(
-        index=f"{state.prefix}-tweets",
-        query={"bool": {"filter": [{"ids": {"values": ids}}, {"exists": {"field": "pii"}}]}},
-    )
-    return int(found.get("count", 0)) > 0
-
-
-@router.get("/actions/{action_id}", summary="The outcome of an action answered 202")
+@router.get(
+    "/actions/{action_id}", tags=["actions"], summary="The outcome of an action answered 202"
+)
 async def action_outcome(action_id: ActionId, _: Reader, state: State) -> JSONResponse:
     event = state.feed.outcome(action_id)
     if event is None:
-        return JSONResponse(act.pending(action_id), status_code=202)
-    status, body = act.answer(event)
+        return JSONResponse(outcomes.pending(action_id), status_code=202)
+    status, body = outcomes.answer(event)
     return JSONResponse(body, status_code=status)

@@ -1,8 +1,8 @@
 """The agent console: ``/`` (its page) and ``/console/<file>`` (its scripts and styles).
 
-The files are static, shipped in the package (``services/api/console/``) and served without a
-token: the page asks for one and sends it with every data call. Only the files listed in
-:data:`FILES` are served — a name outside it is a 404, so no path reaches the filesystem.
+The files are static, shipped in the package (``services/api/console/static/``) and served
+without a token: the page asks for one and sends it with every data call. Only the files listed
+in :data:`FILES` are served — a name outside it is a 404, so no path reaches the filesystem.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from services.api.errors import ApiError
+from services.api.errors import NotFoundError
 
 router = APIRouter(include_in_schema=False)
 
-CONSOLE_DIR = Path(__file__).with_name("console")
+CONSOLE_DIR = Path(__file__).with_name("static")
 FILES: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
@@ -42,7 +42,7 @@ def _file(name: str) -> FileResponse:
     media_type = FILES.get(name)
     path = CONSOLE_DIR / name
     if media_type is None or not path.is_file():
-        raise ApiError(404, "not_found", f"no console file {name}")
+        raise NotFoundError("not_found", f"no console file {name}")
     return FileResponse(path, media_type=media_type, headers=HEADERS)
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import StreamingResponse
 
-from services.api.auth import READ, require
-from services.api.live import sse
-from services.api.state import Shared, shared
-from services.plumbing.contracts.actions import Actor
+from services.api.deps import Reader, State
+from services.api.live.feed import sse
 
 router = APIRouter(prefix="/v1", tags=["live"])
 
@@ -26,8 +24,8 @@ router = APIRouter(prefix="/v1", tags=["live"])
 )
 async def stream(
     queue: Annotated[str, Path(pattern=r"^(\*|[0-9A-Za-z_.\-]{1,64})$")],
-    _: Annotated[Actor, Depends(require(READ))],
-    state: Annotated[Shared, Depends(shared)],
+    _: Reader,
+    state: State,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     sub, backlog, found = state.feed.subscribe(queue, last_event_id)

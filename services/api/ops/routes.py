@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.api.state import Shared, shared
+from services.api.deps import State
 from services.plumbing.metrics import CONTENT_TYPE_LATEST, exposition
 
 router = APIRouter(tags=["operations"])
-State = Annotated[Shared, Depends(shared)]
 
 
 @router.get("/metrics", summary="Prometheus metrics")

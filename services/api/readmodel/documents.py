@@ -17,6 +17,8 @@ Derived fields of a case document:
 - ``warned``: the case is open, not breached, and a running clock fired a warning.
 - ``first_response_seconds``: wall-clock seconds from opening to the first brand response.
 - ``sla``: per clock, ``met``, ``breached``, ``pending`` (running or paused) or ``stopped``.
+
+How each kind is indexed is in :mod:`services.api.readmodel.indices`.
 """
 
 from __future__ import annotations
@@ -24,45 +26,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.api.readmodel.indices import CASE_EVENTS, CASES, TWEETS, index_name
 from services.plumbing.contracts.cases import Case, CaseEvent, CaseState, Clock, ClockStatus
 from services.plumbing.contracts.common import format_utc_ms
 from services.plumbing.contracts.tweets import TriagedTweet
-from services.plumbing.indices import index_name
-
-TWEETS = "tweets"
-CASES = "cases"
-CASE_EVENTS = "case-events"
-KINDS = (TWEETS, CASES, CASE_EVENTS)
 
 CLOSED_STATES = frozenset({CaseState.RESOLVED, CaseState.CLOSED_NO_REPLY, CaseState.SPAM})
 OPEN_STATES = frozenset(CaseState) - CLOSED_STATES
-
-_KW: dict[str, Any] = {"type": "keyword"}
-_DATE: dict[str, Any] = {"type": "date", "format": "strict_date_optional_time"}
-
-CASE_EVENT_MAPPINGS: dict[str, Any] = {
-    "dynamic": False,
-    "properties": {
-        "event_id": _KW,
-        "case_id": _KW,
-        "case_key": _KW,
-        "case_version": {"type": "long"},
-        "occurred_at": _DATE,
-        "kind": _KW,
-        "clock": _KW,
-        "fraction": {"type": "float"},
-        "due_at": _DATE,
-        "tweet_id": _KW,
-        "by": {"properties": {"id": _KW, "role": _KW}},
-        "outcome": {"properties": {"action_id": _KW, "status": _KW, "code": _KW}},
-        "brand": _KW,
-        "handle": _KW,
-        "queue": _KW,
-        "priority": _KW,
-        "state": _KW,
-    },
-}
-"""Mappings of ``<prefix>-case-events`` (installed as a template by ``ensure_indices``)."""
+_CASE_FIELDS = frozenset(Case.model_fields)
 
 
 def _ms(value: datetime | None) -> str | None:
@@ -133,6 +104,11 @@ def case_document(event: CaseEvent) -> dict[str, Any]:
         }
     )
     return doc
+
+
+def case_of(doc: dict[str, Any]) -> Case:
+    """The :class:`Case` inside a case document (the inverse of :func:`case_document`)."""
+    return Case.model_validate({k: v for k, v in doc.items() if k in _CASE_FIELDS})
 
 
 def case_event_document(event: CaseEvent) -> dict[str, Any]:

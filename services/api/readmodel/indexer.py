@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -32,38 +29,29 @@ from elasticsearch import ApiError, AsyncElasticsearch, TransportError
 from prometheus_client import CollectorRegistry
 
 from services.api.metrics import ApiMetrics
-from services.api.readmodel.documents import (
-    CASE_EVENT_MAPPINGS,
-    CASE_EVENTS,
-    CASES,
-    KINDS,
-    TWEETS,
-    case_operations,
-    tweet_operation,
-)
+from services.api.readmodel.documents import case_operations, tweet_operation
+from services.api.readmodel.indices import CASE_EVENTS, CASES, KINDS, TWEETS, ensure_indices
 from services.api.settings import ApiSettings
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import (
     CASES_EVENTS,
     DEAD_LETTERS,
     TWEETS_TRIAGED,
     Codec,
     TopicName,
-    dead_letter,
     dlq_topic,
 )
 from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.contracts.tweets import TriagedTweet
-from services.plumbing.deadletters import decode_or_dead_letter
-from services.plumbing.indices import CASE_MAPPINGS, TWEET_MAPPINGS, index_name, templates
+from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.lag import aiokafka_lag
+from services.plumbing.records import Record
 
 log = logging.getLogger("tweetcare.api.indexer")
 CONSUMER = "tweetcare-api-indexer"
 
 Partition = tuple[str, int]
 """(topic, partition)."""
-Progress = Callable[[int, int], None]
-"""Called with (records done, records to do)."""
 
 
 @dataclass(frozen=True)
@@ -129,45 +117,10 @@ class _Op:
     record: int  # index of the Kafka record in its batch
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, ApiError):
         return exc.meta.status == 429 or exc.meta.status >= 500
     return isinstance(exc, TransportError)  # connection refused, reset, timeout
-
-
-async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
-    """Install the read model's index templates, create missing indices, and add new fields to
-    existing ones. Idempotent; raises when an existing mapping conflicts with the code's."""
-    bodies = templates(prefix)
-    bodies[index_name(prefix, CASE_EVENTS)] = {
-        "index_patterns": [f"{index_name(prefix, CASE_EVENTS)}*"],
-        "priority": 100,
-        "template": {
-            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-            "mappings": CASE_EVENT_MAPPINGS,
-        },
-        "_meta": {"owner": "tweetcare", "schema": 1},
-    }
-    for name, body in bodies.items():
-        await es.indices.put_index_template(
-            name=name,
-            index_patterns=body["index_patterns"],
-            priority=body["priority"],
-            template=body["template"],
-            meta=body["_meta"],
-        )
-    mappings = {TWEETS: TWEET_MAPPINGS, CASES: CASE_MAPPINGS, CASE_EVENTS: CASE_EVENT_MAPPINGS}
-    for kind in KINDS:
-        name = index_name(prefix, kind)
-        if await es.indices.exists(index=name):
-            await es.indices.put_mapping(index=name, properties=mappings[kind]["properties"])
-        else:
-            # Another replica may create it first: "already exists" is fine.
-            await es.options(ignore_status=400).indices.create(index=name)
 
 
 class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -197,7 +150,7 @@ class Indexer:
         es: AsyncElasticsearch,
         config: IndexerConfig,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = SYSTEM_CLOCK,
         stats: IndexerStats | None = None,
         producer: AIOKafkaProducer | None = None,
         metrics: ApiMetrics | None = None,
@@ -290,16 +243,12 @@ class Indexer:
         polled: Mapping[TopicPartition, list[Any]],
         stop: asyncio.Event,
     ) -> bool:
-        records = [r for batch in polled.values() for r in batch]
-        now = self._clock()
+        records = [Record.of(r) for batch in polled.values() for r in batch]
+        now = self._clock.now()
         ops: list[_Op] = []
         dead: dict[int, DeadLetter] = {}
         for i, record in enumerate(records):
-            decoded = decode_or_dead_letter(
-                self._codecs[record.topic], topic=record.topic, key=record.key,
-                value=record.value, partition=record.partition, offset=record.offset,
-                consumer=CONSUMER, now=now,
-            )  # fmt: skip
+            decoded = decode(self._codecs[record.topic], record, consumer=CONSUMER, now=now)
             if isinstance(decoded, DeadLetter):
                 dead[i] = decoded
             elif isinstance(decoded, TriagedTweet):
@@ -314,11 +263,9 @@ class Indexer:
         if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
             return False
         for i, reason in refused.items():
-            r = records[i]
-            dead[i] = dead_letter(
-                IndexingRefusedError(reason), topic=r.topic, partition=r.partition, offset=r.offset,
-                key=r.key, value=r.value, consumer=CONSUMER, now=now,
-            )  # fmt: skip
+            dead[i] = dead_letter_of(
+                IndexingRefusedError(reason), records[i], consumer=CONSUMER, now=now
+            )
         await self._dead_letters(producer, records, dead)
         offsets = {tp: batch[-1].offset + 1 for tp, batch in polled.items()}
         try:
@@ -394,7 +341,7 @@ class Indexer:
                     continue
 
     async def _dead_letters(
-        self, producer: AIOKafkaProducer, records: list[Any], dead: Mapping[int, DeadLetter]
+        self, producer: AIOKafkaProducer, records: list[Record], dead: Mapping[int, DeadLetter]
     ) -> None:
         sends = []
         for i, letter in sorted(dead.items()):
@@ -425,129 +372,3 @@ class _ItemsLaterError(Exception):
 
     def __init__(self, count: int) -> None:
         super().__init__(f"{count} documents refused for now")
-
-
-async def topic_offsets(bootstrap: str, topics: list[str]) -> dict[Partition, tuple[int, int]]:
-    """The first and next offsets of every partition of ``topics`` now; raises LookupError for
-    a topic the broker does not have."""
-    # Without a group, a subscribing consumer loads the topics' metadata when it starts.
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = []
-        for topic in topics:
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                raise LookupError(f"topic {topic} does not exist")
-            tps += [TopicPartition(topic, p) for p in sorted(partitions)]
-        begins = await consumer.beginning_offsets(tps)
-        ends = await consumer.end_offsets(tps)
-    finally:
-        await consumer.stop()
-    return {(tp.topic, tp.partition): (begins[tp], ends[tp]) for tp in tps}
-
-
-def remaining(
-    committed: Mapping[Partition, int], offsets: Mapping[Partition, tuple[int, int]]
-) -> int:
-    """Records of ``offsets`` not yet committed."""
-    return sum(
-        end - min(end, max(begin, committed.get(tp, begin))) for tp, (begin, end) in offsets.items()
-    )
-
-
-async def wait_caught_up(
-    indexer: Indexer,
-    offsets: Mapping[Partition, tuple[int, int]],
-    *,
-    task: asyncio.Task[None] | None = None,
-    progress: Progress | None = None,
-    timeout: float | None = None,
-    poll_s: float = 0.05,
-) -> None:
-    """Wait until ``indexer`` committed every record below ``offsets``; raises TimeoutError, or
-    the indexer's own error when its ``task`` ends first."""
-    total = sum(end - begin for begin, end in offsets.values())
-
-    async def caught_up() -> None:
-        while True:
-            left = remaining(indexer.committed(), offsets)
-            if progress is not None:
-                progress(total - left, total)
-            if left == 0:
-                return
-            if task is not None and task.done():
-                task.result()
-                raise RuntimeError("the indexer stopped before catching up")
-            await asyncio.sleep(poll_s)
-
-    await asyncio.wait_for(caught_up(), timeout)
-
-
-async def reindex(
-    es: AsyncElasticsearch,
-    config: IndexerConfig,
-    *,
-    progress: Progress | None = None,
-    timeout: float | None = None,
-    clock: Callable[[], datetime] = _utc_now,
-) -> IndexerStats:
-    """Rebuild the read model: delete its indices (templates stay), then replay both topics from
-    the beginning with a fresh consumer group up to where they ended when the replay began.
-
-    Records written meanwhile are indexed by the live indexer (its own group) into the new
-    indices. Bad records are counted, not dead-lettered again. Raises TimeoutError after
-    ``timeout`` seconds (the indices are then partly rebuilt: run it again).
-    """
-    names = ",".join(index_name(config.prefix, kind) for kind in KINDS)
-    await es.indices.delete(index=names, ignore_unavailable=True)
-    await ensure_indices(es, config.prefix)
-    offsets = await topic_offsets(config.bootstrap, [config.tweets_topic, config.cases_topic])
-    rebuild = replace(
-        config, group_id=f"{config.group_id}.rebuild.{uuid.uuid4().hex[:12]}", dead_letters=False
-    )
-    indexer = Indexer(es, rebuild, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(indexer.run(stop))
-    try:
-        await wait_caught_up(indexer, offsets, task=task, progress=progress, timeout=timeout)
-    finally:
-        stop.set()
-        await asyncio.gather(task, return_exceptions=True)
-    task.result()
-    await es.indices.refresh(index=names)
-    log.info("read model rebuilt", extra={"records": indexer.stats.records})
-    return indexer.stats
-
-
-def reindex_command(settings: ApiSettings) -> int:
-    """`tweetcare api reindex`: rebuild the read model, printing progress on stderr."""
-    shown = -1
-
-    def progress(done: int, total: int) -> None:
-        nonlocal shown
-        percent = 100 * done // total if total else 100
-        if percent != shown:
-            shown = percent
-            print(f"reindex: {done:,} of {total:,} records ({percent}%)", file=sys.stderr)
-
-    async def main() -> IndexerStats:
-        es = AsyncElasticsearch(settings.es_url, request_timeout=60)
-        try:
-            return await reindex(es, IndexerConfig.of(settings), progress=progress)
-        finally:
-            await es.close()
-
-    try:
-        stats = asyncio.run(main())
-    except TransportError as exc:
-        print(
-            f"reindex: Elasticsearch is not reachable at {settings.es_url}: {exc}", file=sys.stderr
-        )
-        return 1
-    print(
-        f"reindex: done: {stats.records:,} records, {stats.indexed:,} documents, "
-        f"{stats.dlq:,} bad records skipped",
-        file=sys.stderr,
-    )
-    return 0

@@ -1,4 +1,8 @@
-"""Elasticsearch index templates of the read model, as data (provisioned by `tweetcare infra`).
+"""Every index of the read model: its mappings and settings, as data, and :func:`ensure_indices`.
+
+The one place that says how documents are indexed: ``tweetcare infra up`` (and ``infra
+provision``) installs :func:`templates`, and the indexer runs :func:`ensure_indices` when it
+starts, so either may come first.
 
 The single-node distribution carries only core analysis: no kuromoji, no cjk_bigram, no ngram.
 The ``standard`` tokenizer (Unicode word segmentation) splits Han and Hiragana text into single
@@ -11,6 +15,13 @@ can add a kuromoji sub-field later without changing the queries' meaning.
 from __future__ import annotations
 
 from typing import Any
+
+from elasticsearch import AsyncElasticsearch
+
+TWEETS = "tweets"
+CASES = "cases"
+CASE_EVENTS = "case-events"
+KINDS = (TWEETS, CASES, CASE_EVENTS)
 
 _TEXT: dict[str, Any] = {"type": "text", "analyzer": "standard", "index_phrases": True}
 _KW: dict[str, Any] = {"type": "keyword"}
@@ -107,6 +118,37 @@ CASE_MAPPINGS: dict[str, Any] = {
 }
 
 
+CASE_EVENT_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "event_id": _KW,
+        "case_id": _KW,
+        "case_key": _KW,
+        "case_version": {"type": "long"},
+        "occurred_at": _DATE,
+        "kind": _KW,
+        "clock": _KW,
+        "fraction": {"type": "float"},
+        "due_at": _DATE,
+        "tweet_id": _KW,
+        "by": {"properties": {"id": _KW, "role": _KW}},
+        "outcome": {"properties": {"action_id": _KW, "status": _KW, "code": _KW}},
+        "brand": _KW,
+        "handle": _KW,
+        "queue": _KW,
+        "priority": _KW,
+        "state": _KW,
+    },
+}
+
+MAPPINGS: dict[str, dict[str, Any]] = {
+    TWEETS: TWEET_MAPPINGS,
+    CASES: CASE_MAPPINGS,
+    CASE_EVENTS: CASE_EVENT_MAPPINGS,
+}
+"""The mappings of each kind of index."""
+
+
 def index_name(prefix: str, kind: str) -> str:
     """The name of one index of the read model, e.g. ``tweetcare-tweets``."""
     return f"{prefix}-{kind}"
@@ -115,11 +157,31 @@ def index_name(prefix: str, kind: str) -> str:
 def templates(prefix: str) -> dict[str, dict[str, Any]]:
     """Index templates by name, for ``PUT _index_template/<name>``."""
     return {
-        f"{prefix}-{kind}": {
-            "index_patterns": [f"{prefix}-{kind}*"],
+        index_name(prefix, kind): {
+            "index_patterns": [f"{index_name(prefix, kind)}*"],
             "priority": 100,
             "template": {"settings": _SETTINGS, "mappings": mappings},
             "_meta": {"owner": "tweetcare", "schema": 1},
         }
-        for kind, mappings in (("tweets", TWEET_MAPPINGS), ("cases", CASE_MAPPINGS))
+        for kind, mappings in MAPPINGS.items()
     }
+
+
+async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
+    """Install the read model's index templates, create missing indices, and add new fields to
+    existing ones. Idempotent; raises when an existing mapping conflicts with the code's."""
+    for name, body in templates(prefix).items():
+        await es.indices.put_index_template(
+            name=name,
+            index_patterns=body["index_patterns"],
+            priority=body["priority"],
+            template=body["template"],
+            meta=body["_meta"],
+        )
+    for kind, mappings in MAPPINGS.items():
+        name = index_name(prefix, kind)
+        if await es.indices.exists(index=name):
+            await es.indices.put_mapping(index=name, properties=mappings["properties"])
+        else:
+            # Another replica may create it first: "already exists" is fine.
+            await es.options(ignore_status=400).indices.create(index=name)

@@ -19,7 +19,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from services.api.readmodel.queries import SearchRequest, search_index, search_query, search_sort
+from services.api.search.service import SearchRequest, search_index, search_query, search_sort
 
 PAGE_SIZE = 5_000
 KEEP_ALIVE = "2m"
@@ -96,7 +96,7 @@ async def export_csv(
 ) -> AsyncIterator[bytes]:
     """The CSV (UTF-8, header first, RFC 4180 quoting) of every document matching ``request``
     (its ``size`` and ``cursor`` are ignored), in its sort order, one chunk per page.
-    Raises :class:`~services.api.readmodel.queries.InvalidSearchError` before the first chunk."""
+    Raises :class:`~services.api.errors.InvalidSearchError` before the first chunk."""
     query, sort = search_query(request), search_sort(request)
     cols = columns(request)
     row = _row_writer(cols)

@@ -21,23 +21,19 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from elasticsearch import AsyncElasticsearch
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from services.api.readmodel.documents import CASE_EVENTS, CASES, TWEETS
+from services.api.readmodel.indices import CASE_EVENTS, CASES, TWEETS, index_name
+from services.api.readmodel.querying import Frozen
 from services.plumbing.contracts.cases import CaseState
 from services.plumbing.contracts.common import Direction, UtcTime
-from services.plumbing.indices import index_name
 
 Interval = Literal["hour", "day", "week", "month"]
 GroupBy = Literal["queue", "brand"]
 VolumeBy = Literal["topic", "sentiment", "lang"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StatsWindow(_Model):
+class StatsWindow(Frozen):
     since: UtcTime
     until: UtcTime
     brand: list[str] = Field(default_factory=list)
@@ -55,7 +51,7 @@ class StatsWindow(_Model):
         return value
 
 
-class CaseStats(_Model):
+class CaseStats(Frozen):
     group: str | None
     period: datetime | None
     cases: int
@@ -71,20 +67,20 @@ class CaseStats(_Model):
     resolution_rate: float | None
 
 
-class BacklogPoint(_Model):
+class BacklogPoint(Frozen):
     period: datetime
     opened: int
     closed: int
     open_at_end: int
 
 
-class VolumeRow(_Model):
+class VolumeRow(Frozen):
     period: datetime | None
     key: str
     count: int
 
 
-class SlaAlertRow(_Model):
+class SlaAlertRow(Frozen):
     group: str | None
     period: datetime | None
     clock: str

@@ -25,32 +25,25 @@ from kafka import KafkaAdminClient
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from services.api.cases.service import get_case
+from services.api.errors import CaseNotFoundError, InvalidCursorError, InvalidSearchError
 from services.api.metrics import ApiMetrics
-from services.api.readmodel import (
-    CaseNotFoundError,
-    Indexer,
-    IndexerConfig,
-    IndexerStats,
-    InvalidCursorError,
-    InvalidSearchError,
-    QueueFilters,
-    SearchRequest,
+from services.api.queues.service import QueueFilters, queue_cases, queue_summaries
+from services.api.readmodel.indexer import Indexer, IndexerConfig, IndexerStats
+from services.api.readmodel.indices import KINDS, index_name
+from services.api.readmodel.rebuild import reindex, topic_offsets, wait_caught_up
+from services.api.search.export import export_csv
+from services.api.search.service import SearchRequest, search
+from services.api.stats.service import (
+    BacklogPoint,
+    CaseStats,
+    SlaAlertRow,
     StatsWindow,
     backlog,
     case_stats,
-    export_csv,
-    get_case,
-    queue_cases,
-    queue_summaries,
-    reindex,
-    search,
     sla_alerts,
-    topic_offsets,
     volume,
-    wait_caught_up,
 )
-from services.api.readmodel.documents import KINDS
-from services.api.readmodel.stats import BacklogPoint, CaseStats, SlaAlertRow
 from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.cases import (
     Case,
@@ -65,7 +58,6 @@ from services.plumbing.contracts.codecs import CASES_EVENTS, DEAD_LETTERS, TWEET
 from services.plumbing.contracts.common import Direction, Priority
 from services.plumbing.contracts.deadletter import DeadLetterReason
 from services.plumbing.contracts.tweets import Author, Sentiment, Topic, TriagedTweet
-from services.plumbing.indices import index_name
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import KafkaSettings

@@ -1,0 +1,1 @@
+"""Who may do what, and the API's own settings: tokens, the caller's identity, canned replies."""

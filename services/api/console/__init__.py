@@ -1,0 +1,1 @@
+"""The agent console: static files (``static/``) served at ``/`` and ``/console/<file>``."""

@@ -1,0 +1,1 @@
+"""Operations: ``/metrics``, ``/healthz`` and ``/readyz``."""

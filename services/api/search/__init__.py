@@ -1,0 +1,1 @@
+"""Search over tweets and cases, CSV export, and each user's saved searches."""

@@ -1,0 +1,64 @@
+"""``/v1/search``, its CSV export, and ``/v1/saved-searches`` (each user's own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from services.api.deps import DocId, Now, Reader, State
+from services.api.errors import InvalidSearchError
+from services.api.search import service as searching
+from services.api.search.export import export_csv
+from services.api.search.saved import SavedSearchIn, own_saved
+from services.api.search.service import SearchRequest
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.post("/search", summary="Full text and filters over tweets or cases")
+async def search(body: SearchRequest, _: Reader, state: State) -> searching.SearchPage:
+    return await searching.search(state.es, state.prefix, body)
+
+
+def _export(body: SearchRequest, state: State, now: Now) -> StreamingResponse:
+    searching.search_query(body)  # a bad search is a 400 now, not half a file later
+    name = f"tweetcare-{body.target}-{now:%Y%m%d-%H%M%S}.csv"
+    return StreamingResponse(
+        export_csv(state.es, state.prefix, body), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip
+
+
+@router.post(
+    "/search/export", summary="The whole search as CSV, streamed", response_class=StreamingResponse
+)
+async def export(body: SearchRequest, _: Reader, state: State, now: Now) -> StreamingResponse:
+    return _export(body, state, now)
+
+
+@router.get("/saved-searches", summary="My saved searches")
+async def list_saved(actor: Reader, state: State) -> list[dict[str, Any]]:
+    return await state.saved.list({"created_by": actor.id})
+
+
+@router.post("/saved-searches", status_code=201)
+async def create_saved(body: SavedSearchIn, actor: Reader, state: State) -> dict[str, Any]:
+    return await state.saved.create(body.model_dump(), actor.id)
+
+
+@router.delete("/saved-searches/{doc_id}", status_code=204)
+async def delete_saved(doc_id: DocId, actor: Reader, state: State) -> None:
+    await own_saved(state.saved, doc_id, actor)
+    await state.saved.delete(doc_id)
+
+
+@router.get("/saved-searches/{doc_id}/export.csv", response_class=StreamingResponse)
+async def export_saved(doc_id: DocId, actor: Reader, state: State, now: Now) -> StreamingResponse:
+    doc = await own_saved(state.saved, doc_id, actor)
+    try:
+        body = SearchRequest.model_validate(doc["search"])
+    except ValueError as exc:
+        raise InvalidSearchError(f"the saved search is no longer valid: {exc}") from exc
+    return _export(body, state, now)

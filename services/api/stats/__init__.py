@@ -1,0 +1,1 @@
+"""Statistics for supervisors and other systems: response times, SLA, backlog, volume."""

@@ -1,0 +1,75 @@
+"""``/v1/stats/*``: statistics of the read model, for supervisors, admins and integrators."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.api.deps import Analyst, Labels, Now, State
+from services.api.errors import InvalidInputError
+from services.api.stats import service as stats
+from services.api.stats.service import GroupBy, Interval, VolumeBy
+
+router = APIRouter(prefix="/v1", tags=["statistics"])
+
+Since = Annotated[datetime | None, Query(description="Default: 7 days before until")]
+Until = Annotated[datetime | None, Query(description="Default: now")]
+Zone = Annotated[str, Query(max_length=64)]
+
+
+def _window(
+    now: datetime, since: datetime | None, until: datetime | None, brand: list[str] | None,
+    queue: list[str] | None, interval: Interval | None, tz: str,
+) -> stats.StatsWindow:  # fmt: skip
+    end = until or now
+    try:
+        return stats.StatsWindow(
+            since=since or end - timedelta(days=7), until=end, brand=brand or [],
+            queue=queue or [], interval=interval, time_zone=tz,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise InvalidInputError("invalid_input", str(exc)) from exc
+
+
+@router.get(
+    "/stats/cases", summary="First response p50/p90, SLA attainment, support and resolution"
+)
+async def case_stats(
+    _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
+    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    group_by: GroupBy | None = "queue", tz: Zone = "UTC",
+) -> list[stats.CaseStats]:  # fmt: skip
+    window = _window(now, since, until, brand, queue, interval, tz)
+    return await stats.case_stats(state.es, state.prefix, window, group_by)
+
+
+@router.get("/stats/backlog", summary="Opened, closed and open over time")
+async def backlog(
+    _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
+    brand: Labels | None = None, queue: Labels | None = None, interval: Interval = "day",
+    tz: Zone = "UTC",
+) -> list[stats.BacklogPoint]:  # fmt: skip
+    window = _window(now, since, until, brand, queue, None, tz)
+    return await stats.backlog(state.es, state.prefix, window, interval)
+
+
+@router.get("/stats/volume", summary="Inbound volume by topic, sentiment or language")
+async def volume(
+    _: Analyst, state: State, now: Now, by: VolumeBy, since: Since = None, until: Until = None,
+    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    tz: Zone = "UTC",
+) -> list[stats.VolumeRow]:  # fmt: skip
+    window = _window(now, since, until, brand, queue, interval, tz)
+    return await stats.volume(state.es, state.prefix, window, by)
+
+
+@router.get("/stats/sla", summary="SLA warnings and breaches fired")
+async def sla_alerts(
+    _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
+    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    group_by: GroupBy | None = "queue", tz: Zone = "UTC",
+) -> list[stats.SlaAlertRow]:  # fmt: skip
+    window = _window(now, since, until, brand, queue, interval, tz)
+    return await stats.sla_alerts(state.es, state.prefix, window, group_by)
