@@ -7,8 +7,7 @@ loop and blocks until Kafka has acknowledged them, so a source moves its cursor 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -16,9 +15,12 @@ from aiokafka import AIOKafkaProducer
 
 from services.ingest.dedupe import Admission, Verdict
 from services.ingest.metrics import IngestMetrics
-from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dead_letter, dlq_topic
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dlq_topic
 from services.plumbing.contracts.tweets import TweetEvent
+from services.plumbing.deadletters import dead_letter_of
 from services.plumbing.publisher import EventPublisher
+from services.plumbing.records import Record
 
 CONSUMER = "tweetcare-ingest"
 
@@ -29,14 +31,14 @@ class Gate:
 
     def __init__(
         self, producer: AIOKafkaProducer, admission: Admission, metrics: IngestMetrics,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC), topic: str = TWEETS_RAW.topic,
+        clock: Clock = SYSTEM_CLOCK, topic: str = TWEETS_RAW.topic,
     ) -> None:  # fmt: skip
         self._producer = producer
         self.topic = topic
         self._publisher = EventPublisher(producer, TWEETS_RAW, lambda e: e.case_key, topic=topic)
         self.admission = admission
         self.metrics = metrics
-        self._now = now
+        self._clock = clock
 
     def admit(self, event: TweetEvent) -> bool:
         return self.admission.decide(event) is Verdict.PUBLISH
@@ -54,7 +56,7 @@ class Gate:
         if not admitted:
             return 0
         await asyncio.gather(*await self.send_batch(admitted))
-        done = self._now()
+        done = self._clock.now()
         for event in admitted:
             self.metrics.publish_latency.observe(
                 max(0.0, (done - event.received_at).total_seconds())
@@ -63,10 +65,11 @@ class Gate:
 
     async def reject(self, payload: Mapping[str, Any], reason: str) -> None:
         """A payload that could not become an event: to ``tweets.raw.dlq`` with the reason."""
-        letter = dead_letter(
-            ValueError(reason), topic=self.topic, partition=0, offset=0, key=None,
-            value=orjson.dumps(payload, default=str), consumer=CONSUMER, now=self._now(),
-        )  # fmt: skip
+        # Not a consumed record: it never reached Kafka, so it has no partition or offset.
+        record = Record(self.topic, 0, 0, None, orjson.dumps(payload, default=str))
+        letter = dead_letter_of(
+            ValueError(reason), record, consumer=CONSUMER, now=self._clock.now()
+        )
         self.metrics.dead_letters.labels(self.topic, letter.reason_code.value).inc()
         await self._producer.send_and_wait(dlq_topic(self.topic), DEAD_LETTERS.encode(letter))
 

@@ -23,8 +23,10 @@ from services.ingest.replay import FileFormat, JsonLines, load_events, replay, s
 from services.ingest.replay_plan import plan, plan_stream
 from services.ingest.settings import IngestSettings
 from services.plumbing.cli_support import command_group
-from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dead_letter, dlq_topic
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dlq_topic
+from services.plumbing.deadletters import dead_letter_of
 from services.plumbing.publisher import EventPublisher, make_producer
+from services.plumbing.records import Record
 from services.plumbing.settings import load_settings
 
 
@@ -138,8 +140,8 @@ def _dead_letter(settings: IngestSettings, topic: str, rejects: list[Rejected]) 
     """Each rejected row or tweet on ``<topic>.dlq`` with its reason (the original kept whole)."""
     now = datetime.now(UTC)
     letters = [
-        dead_letter(ValueError(r.reason), topic=topic, partition=0, offset=number, key=None,
-                    value=r.payload(), consumer="tweetcare-ingest-replay", now=now)
+        dead_letter_of(ValueError(r.reason), Record(topic, 0, number, None, r.payload()),
+                       consumer="tweetcare-ingest-replay", now=now)
         for number, r in enumerate(rejects)
     ]  # fmt: skip
 

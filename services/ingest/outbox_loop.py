@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.ingest.echo import posted_reply
 from services.ingest.metrics import IngestMetrics
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import (
     DEAD_LETTERS,
     OUTBOX_REPLIES,
@@ -29,7 +29,8 @@ from services.plumbing.contracts.codecs import (
 from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.contracts.outbox import OutboxReply, OutboxResult
 from services.plumbing.contracts.tweets import TweetEvent
-from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.deadletters import decode
+from services.plumbing.records import Record
 
 log = logging.getLogger("tweetcare.ingest.outbox")
 CONSUMER = "tweetcare-ingest-outbox"
@@ -46,9 +47,7 @@ class Poster(Protocol):
         """Whether ``reply_id`` was handled before (its echo was published then)."""
 
 
-async def handle(
-    reply: OutboxReply, poster: Poster, now: Callable[[], datetime]
-) -> tuple[OutboxResult, TweetEvent | None]:
+async def handle(reply: OutboxReply, poster: Poster) -> tuple[OutboxResult, TweetEvent | None]:
     """Post one reply (in a thread: tweepy blocks) and build the outbound echo if it was posted
     now (a redelivered reply gets its earlier result again, and no second echo)."""
     known = poster.knows(reply.reply_id)
@@ -69,26 +68,26 @@ async def run_outbox(
     stop: asyncio.Event,
     *,
     on_echo: Callable[[TweetEvent], bool] | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = SYSTEM_CLOCK,
     results_topic: str = OUTBOX_RESULTS.topic,
     tweets_topic: str = TWEETS_RAW.topic,
 ) -> None:
-    """The loop; ``on_echo`` tells the duplicate window about an echo (False: already seen)."""
+    """The loop; ``on_echo`` tells the duplicate window about an echo (False: already seen);
+    ``clock`` dates dead letters."""
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=200, max_records=100)
         for tp, records in batches.items():
             for record in records:
-                decoded = decode_or_dead_letter(
-                    OUTBOX_REPLIES, topic=tp.topic, key=record.key, value=record.value,
-                    partition=tp.partition, offset=record.offset, consumer=CONSUMER, now=now(),
-                )  # fmt: skip
+                decoded = decode(
+                    OUTBOX_REPLIES, Record.of(record), consumer=CONSUMER, now=clock.now()
+                )
                 if isinstance(decoded, DeadLetter):
                     metrics.dead_letters.labels(tp.topic, decoded.reason_code.value).inc()
                     await producer.send_and_wait(
                         dlq_topic(tp.topic), DEAD_LETTERS.encode(decoded), key=record.key
                     )
                     continue
-                result, echo = await handle(decoded, poster, now)
+                result, echo = await handle(decoded, poster)
                 metrics.outbox.labels(result.status).inc()
                 key = decoded.case_key.encode()
                 sends = [await producer.send(results_topic, OUTBOX_RESULTS.encode(result), key=key)]

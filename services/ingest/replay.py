@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +15,7 @@ from services.ingest.dedupe import Admission, Verdict
 from services.ingest.rejects import Rejected
 from services.ingest.replay_plan import Planned
 from services.ingest.sources import ibm, twcs, xv2
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.tweets import TweetEvent
 
@@ -97,7 +97,7 @@ async def replay(
     publisher: BatchSink,
     admission: Admission,
     *,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = SYSTEM_CLOCK,
     progress: Callable[[str], Any] | None = None,
     limit: int | None = None,
 ) -> ReplayReport:
@@ -106,7 +106,7 @@ async def replay(
     Events that are due together go out as record batches; a batch is flushed before waiting
     for the next due event, so pacing is never delayed by buffering.
     """
-    start = clock()
+    start = clock.monotonic()
     last_report = start
     published = 0
     batch: list[TweetEvent] = []
@@ -121,7 +121,7 @@ async def replay(
             pending.clear()
 
     for item in items:
-        ahead = item.offset - (clock() - start)
+        ahead = item.offset - (clock.monotonic() - start)
         if ahead > 0.002:
             await flush()
             await asyncio.sleep(ahead)
@@ -131,7 +131,7 @@ async def replay(
         published += 1
         if len(batch) >= BATCH_SIZE:
             await flush()
-            now = clock()
+            now = clock.monotonic()
             if progress is not None and now - last_report >= 1.0:
                 last_report = now
                 progress(_progress_line(published, now - start, admission))
@@ -139,7 +139,7 @@ async def replay(
             break
     await flush()
     await asyncio.gather(*pending)
-    elapsed = clock() - start
+    elapsed = clock.monotonic() - start
     if progress is not None:
         progress(_progress_line(published, elapsed, admission))
     return ReplayReport(published, elapsed, {v.value: n for v, n in admission.counts.items()})

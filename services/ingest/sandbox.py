@@ -8,12 +8,11 @@ ledger and the outbound echo work exactly as with X.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from services.ingest.generator import HANDLES
 from services.ingest.normalise import SNOWFLAKE_EPOCH_MS
+from services.plumbing.clock import Clock
 
 
 class SandboxAccount:
@@ -21,14 +20,14 @@ class SandboxAccount:
 
     _sequence = itertools.count(1)
 
-    def __init__(self, handle: str, user_id: str, clock: Callable[[], datetime]) -> None:
+    def __init__(self, handle: str, user_id: str, clock: Clock) -> None:
         self.handle = handle
         self.user_id = user_id
         self.clock = clock
         self.posted: list[dict[str, str]] = []
 
     def _id(self) -> str:
-        ms = int(self.clock().timestamp() * 1000) - SNOWFLAKE_EPOCH_MS
+        ms = int(self.clock.now().timestamp() * 1000) - SNOWFLAKE_EPOCH_MS
         return str((ms << 22) | (next(self._sequence) % (1 << 22)))
 
     def me(self) -> dict[str, Any]:
@@ -45,6 +44,6 @@ class SandboxAccount:
         return new
 
 
-def sandbox_accounts(clock: Callable[[], datetime]) -> dict[str, SandboxAccount]:
+def sandbox_accounts(clock: Clock) -> dict[str, SandboxAccount]:
     """The generated stream's brand handles, by handle."""
     return {h: SandboxAccount(h, uid, clock) for h, uid in HANDLES.values()}

@@ -16,7 +16,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -39,6 +38,7 @@ from services.ingest.xapi.outbox import Outbox, ReplyLedger
 from services.ingest.xapi.polling import Poller, resolve_user_ids
 from services.ingest.xapi.rules import brand_rules
 from services.ingest.xapi.stream import StreamConsumer
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import OUTBOX_RESULTS
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.loops import keep_running
@@ -49,19 +49,17 @@ from services.plumbing.publisher import make_producer
 log = logging.getLogger("tweetcare.ingest")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> None:
-    """Run until SIGINT/SIGTERM."""
+async def serve(
+    settings: IngestServiceSettings, *, generated: bool = True, clock: Clock = SYSTEM_CLOCK
+) -> None:
+    """Run until SIGINT/SIGTERM; every "now" comes from ``clock``."""
     registry = new_registry()
     metrics = IngestMetrics(registry)
     ops = await start_ops_server(settings.metrics_host, settings.ingest_metrics_port, registry)
     producer = make_producer(settings, client_id="tweetcare-ingest")
     await producer.start()
     admission = Admission(settings.ingest_retweets, SeenWindow(settings.ingest_dedupe_window))
-    gate = Gate(producer, admission, metrics, topic=settings.ingest_tweets_topic)
+    gate = Gate(producer, admission, metrics, clock, topic=settings.ingest_tweets_topic)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,16 +68,16 @@ async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> N
     cost = CostMeter(settings.prices(), settings.budget())
     token = settings.x_bearer_token
     settings.x_state_dir.mkdir(parents=True, exist_ok=True)
-    connection = settings.connection(calls, clock=utc_now, sleep=time.sleep)
+    connection = settings.connection(calls, clock=clock, sleep=time.sleep)
     apis: dict[str, Any]
     if token is None:
-        apis = dict(sandbox_accounts(utc_now))
+        apis = dict(sandbox_accounts(clock))
         log.info("no X token: generated stream and sandbox outbox", extra={"generated": generated})
     else:
         apis = {
             h: XApi(t.get_secret_value(), connection) for h, t in settings.x_user_tokens.items()
         }
-    outbox = Outbox(apis, ReplyLedger(settings.ledger_file), clock=utc_now, cost=cost)
+    outbox = Outbox(apis, ReplyLedger(settings.ledger_file), clock=clock, cost=cost)
     for result in outbox.recover():
         await producer.send_and_wait(
             settings.ingest_results_topic, OUTBOX_RESULTS.encode(result),
@@ -95,23 +93,23 @@ async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> N
 
     def posting() -> Coroutine[Any, Any, None]:
         return run_outbox(
-            consumer, producer, outbox, metrics, stop, on_echo=gate.admit,
+            consumer, producer, outbox, metrics, stop, on_echo=gate.admit, clock=clock,
             results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
         )  # fmt: skip
 
     tasks = [
         asyncio.create_task(keep_running("outbox", posting, stop)),
-        asyncio.create_task(_refresh_metrics(metrics, admission, calls, cost, stop)),
+        asyncio.create_task(_refresh_metrics(metrics, admission, calls, cost, clock, stop)),
     ]
     threads: list[threading.Thread] = []
     halt = threading.Event()
     if token is not None:
         sink = ThreadSink(gate, loop)
         threads = _live(
-            settings, token.get_secret_value(), connection, sink, cost, apis, halt, metrics
+            settings, token.get_secret_value(), connection, sink, cost, apis, halt, metrics, clock
         )
     elif generated:
-        tasks.append(asyncio.create_task(_generated(settings, gate, admission)))
+        tasks.append(asyncio.create_task(_generated(settings, gate, admission, clock)))
     try:
         await stop.wait()
     finally:
@@ -128,8 +126,10 @@ async def serve(settings: IngestServiceSettings, *, generated: bool = True) -> N
             thread.join(timeout=5)
 
 
-async def _generated(settings: IngestServiceSettings, gate: Gate, admission: Admission) -> None:
-    start = utc_now()
+async def _generated(
+    settings: IngestServiceSettings, gate: Gate, admission: Admission, clock: Clock
+) -> None:
+    start = clock.now()
     seed = (
         settings.ingest_generate_seed
         if settings.ingest_generate_seed is not None
@@ -143,12 +143,12 @@ async def _generated(settings: IngestServiceSettings, gate: Gate, admission: Adm
 
 
 async def _refresh_metrics(
-    metrics: IngestMetrics, admission: Admission, calls: ApiCalls, cost: CostMeter,
+    metrics: IngestMetrics, admission: Admission, calls: ApiCalls, cost: CostMeter, clock: Clock,
     stop: asyncio.Event,
 ) -> None:  # fmt: skip
     paused = False
     while not stop.is_set():
-        now = utc_now()
+        now = clock.now()
         for verdict, count in admission.counts.items():
             if verdict.value != "publish":
                 metrics.held_back.labels(verdict.value).set(count)
@@ -171,14 +171,15 @@ async def _refresh_metrics(
 def _live(
     settings: IngestServiceSettings, token: str, connection: Any, sink: ThreadSink,
     cost: CostMeter, apis: dict[str, Any], halt: threading.Event, metrics: IngestMetrics,
+    clock: Clock,
 ) -> list[threading.Thread]:  # fmt: skip
     brands = BrandMap.from_pairs(settings.ingest_brands)
     rules = brand_rules(brands, settings.x_keywords)
     reader = XApi(token, connection)
     stream = StreamConsumer(
-        token, connection, brands, sink, clock=utc_now, sleep=time.sleep, cost=cost
+        token, connection, brands, sink, clock=clock, sleep=time.sleep, cost=cost
     )
-    poller = Poller(reader, brands, CursorStore(settings.cursor_file), sink, clock=utc_now,
+    poller = Poller(reader, brands, CursorStore(settings.cursor_file), sink, clock=clock,
                     cost=cost, page_size=settings.x_page_size)  # fmt: skip
 
     def streaming() -> None:

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, TWEETS_TRIAGED, dead_letter
+from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, TWEETS_TRIAGED
 from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.contracts.tweets import TriagedTweet, TweetEvent
-from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.deadletters import dead_letter_of, decode
+from services.plumbing.records import Record
 from services.triage.config import TriageConfig
 from services.triage.enrich import enrich
 from services.triage.metrics import TriageMetrics
@@ -25,15 +26,6 @@ log = logging.getLogger("tweetcare.triage")
 
 
 @dataclass(frozen=True)
-class Consumed:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-
-
-@dataclass(frozen=True)
 class Outgoing:
     key: bytes | None
     value: bytes
@@ -41,21 +33,12 @@ class Outgoing:
     received_at: datetime | None = None
 
 
-def _decode(message: Consumed, now: datetime) -> TweetEvent | DeadLetter:
-    return decode_or_dead_letter(
-        TWEETS_RAW,
-        topic=message.topic,
-        key=message.key,
-        value=message.value,
-        partition=message.partition,
-        offset=message.offset,
-        consumer=CONSUMER,
-        now=now,
-    )
+def _decode(message: Record, now: datetime) -> TweetEvent | DeadLetter:
+    return decode(TWEETS_RAW, message, consumer=CONSUMER, now=now)
 
 
 def _enrich_each(
-    messages: Sequence[Consumed],
+    messages: Sequence[Record],
     decoded: list[TweetEvent | DeadLetter],
     config: TriageConfig,
     model: TextModel | None,
@@ -76,23 +59,12 @@ def _enrich_each(
         try:
             out.append(enrich([item], config, model, now)[0])
         except Exception as exc:
-            out.append(
-                dead_letter(
-                    exc,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=message.key,
-                    value=message.value,
-                    consumer=CONSUMER,
-                    now=now,
-                )
-            )
+            out.append(dead_letter_of(exc, message, consumer=CONSUMER, now=now))
     return out
 
 
 def triage_messages(
-    messages: Sequence[Consumed],
+    messages: Sequence[Record],
     config: TriageConfig,
     model: TextModel | None,
     metrics: TriageMetrics,

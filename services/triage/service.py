@@ -10,18 +10,19 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer
 
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.lag import faust_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
-from services.triage.batch import Consumed, triage_messages
+from services.plumbing.records import Record
+from services.triage.batch import triage_messages
 from services.triage.config_file import ConfigFile
 from services.triage.enrich import model_version
 from services.triage.metrics import TriageMetrics
@@ -31,8 +32,8 @@ from services.triage.settings import TriageSettings
 log = logging.getLogger("tweetcare.triage")
 
 
-def build_app(settings: TriageSettings) -> faust.App:
-    """The faust app with its agent, reload timer and ops pages."""
+def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.App:
+    """The faust app with its agent, reload timer and ops pages; "now" comes from ``clock``."""
     app = make_app(
         settings.triage_app_id,
         settings,
@@ -59,17 +60,8 @@ def build_app(settings: TriageSettings) -> faust.App:
         async for events in stream.take_events(
             settings.triage_batch_size, within=settings.triage_batch_seconds
         ):
-            consumed = [
-                Consumed(
-                    e.message.topic,
-                    e.message.partition,
-                    e.message.offset,
-                    e.message.key,
-                    e.message.value,
-                )
-                for e in events
-            ]
-            outgoing = triage_messages(consumed, config.current, model, metrics, datetime.now(UTC))
+            consumed = [Record.of(e.message) for e in events]
+            outgoing = triage_messages(consumed, config.current, model, metrics, clock.now())
             if not producers:
                 producers.append(make_producer(settings, client_id=settings.triage_app_id))
                 await producers[0].start()
@@ -83,7 +75,7 @@ def build_app(settings: TriageSettings) -> faust.App:
                     producer, dead, [(o.key, o.value) for o in outgoing if o.dead], keys
                 ),
             )
-            sent_at = datetime.now(UTC)
+            sent_at = clock.now()
             for item in outgoing:
                 if item.received_at is not None:
                     metrics.latency.observe((sent_at - item.received_at).total_seconds())

@@ -6,14 +6,15 @@ Run as ``python -m tests.integration.faust_relay_app worker``; the topics come f
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
+from services.plumbing.clock import SYSTEM_CLOCK
 from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW
 from services.plumbing.contracts.deadletter import DeadLetter
-from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.deadletters import decode
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.metrics import DlqMetrics, new_registry
+from services.plumbing.records import Record
 from services.plumbing.settings import KafkaSettings, load_settings
 
 
@@ -39,15 +40,8 @@ dead = app.topic(settings.relay_dlq)
 async def relay(stream: Any) -> AsyncIterator[None]:
     async for event in stream.events():
         message = event.message
-        result = decode_or_dead_letter(
-            TWEETS_RAW,
-            topic=message.topic,
-            key=message.key,
-            value=message.value,
-            partition=message.partition,
-            offset=message.offset,
-            consumer="faust-relay-test",
-            now=datetime.now(UTC),
+        result = decode(
+            TWEETS_RAW, Record.of(message), consumer="faust-relay-test", now=SYSTEM_CLOCK.now()
         )
         if isinstance(result, DeadLetter):
             metrics.dead_letters.labels(message.topic, result.reason_code.value).inc()

@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 
-Clock = Callable[[], datetime]
+from services.plumbing.clock import Clock
+
 """The current time (aware, UTC); only entry points pass a real one."""
 Sleep = Callable[[float], None]
 """Waits the given seconds; tests pass a recorder."""
@@ -171,7 +172,7 @@ class XSession(requests.Session):
             response = super().request(method, url, *args, **kwargs)
             if response.status_code != 429 or waits >= policy.max_waits:
                 return response
-            delay = policy.delay(response.headers, self.connection.clock())
+            delay = policy.delay(response.headers, self.connection.clock.now())
             response.close()
             waits += 1
             self.connection.calls.record_wait(endpoint, delay)

@@ -19,8 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from services.ingest.xapi.client import Clock, XApi, XApiError
+from services.ingest.xapi.client import XApi, XApiError
 from services.ingest.xapi.cost import CostMeter, Usage
+from services.plumbing.clock import Clock
 from services.plumbing.contracts.common import Channel, format_utc_ms
 from services.plumbing.contracts.outbox import OutboxReply, OutboxResult
 
@@ -139,7 +140,7 @@ class Outbox:
 
     def _entry(self, reply: OutboxReply | LedgerEntry, state: State, **outcome: str) -> LedgerEntry:
         entry = LedgerEntry(reply.reply_id, reply.case_id, reply.case_key, state,
-                            format_utc_ms(self.clock()), **outcome)  # fmt: skip
+                            format_utc_ms(self.clock.now()), **outcome)  # fmt: skip
         self.ledger.append(entry)
         return entry
 
@@ -190,5 +191,5 @@ class Outbox:
             posted = api.reply(reply.text, reply.in_reply_to_tweet_id)
             usage, endpoint = Usage.POST_CREATE, POST_TWEET
         if self.cost is not None:
-            self.cost.record(endpoint, usage, 1, now=self.clock())
+            self.cost.record(endpoint, usage, 1, now=self.clock.now())
         return posted

@@ -16,11 +16,12 @@ from typing import Any
 
 from services.ingest.brands import BrandMap
 from services.ingest.x_payloads import PayloadError, dm_event, users_by_id
-from services.ingest.xapi.client import Clock, XApi
+from services.ingest.xapi.client import XApi
 from services.ingest.xapi.cost import CostMeter, Usage
 from services.ingest.xapi.cursors import Cursor, CursorStore, cursor_key
 from services.ingest.xapi.rules import RuleKind, RuleSpec
 from services.ingest.xapi.sink import Sink, page_tweet_events
+from services.plumbing.clock import Clock
 from services.plumbing.contracts.tweets import Source, TweetEvent
 
 Fetch = Callable[[str | None, str | None, str | None], dict[str, Any]]
@@ -80,7 +81,7 @@ class Poller:
 
     def _count(self, endpoint: str, usage: Usage, page: Mapping[str, Any]) -> None:
         if self.cost is not None:
-            now = self.clock()
+            now = self.clock.now()
             self.cost.record(endpoint, usage, len(page.get("data") or []), now=now)
             users = (page.get("includes") or {}).get("users") or []
             self.cost.record(endpoint, Usage.USER_READ, len(users), now=now)
@@ -105,7 +106,7 @@ class Poller:
             if not page.get("data"):
                 done = True
                 break
-            received = self.clock()
+            received = self.clock.now()
             events = page_tweet_events(
                 page, self.brands, self.sink, received_at=received, source=source,
                 matching_rules=rules,
@@ -136,7 +137,7 @@ class Poller:
 
     def search(self, rule: RuleSpec) -> PollReport:
         """New tweets matching ``rule`` (skipped, and reported paused, while cost says so)."""
-        paused = self.cost is not None and self.cost.pause_optional_polling(self.clock())
+        paused = self.cost is not None and self.cost.pause_optional_polling(self.clock.now())
         if rule.optional and paused:
             return PollReport(paused=[rule.tag])
 
@@ -175,7 +176,7 @@ class Poller:
                 break
             if since is None and report.pages >= self.max_pages:
                 break
-        received = self.clock()
+        received = self.clock.now()
         events: list[TweetEvent] = []
         for event, users in reversed(fresh):
             try:

@@ -9,7 +9,6 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 
 from services.ingest.xapi.client import (
     ApiCalls,
-    Clock,
     Connection,
     RateLimitPolicy,
     Sleep,
@@ -17,6 +16,7 @@ from services.ingest.xapi.client import (
 )
 from services.ingest.xapi.cost import Budget, Prices
 from services.ingest.xapi.rules import KeywordConfig
+from services.plumbing.clock import Clock
 from services.plumbing.settings import ServiceSettings
 
 

@@ -23,7 +23,6 @@ from services.ingest.xapi.client import (
     EXPANSIONS,
     TWEET_FIELDS,
     USER_FIELDS,
-    Clock,
     Connection,
     Sleep,
     install,
@@ -32,6 +31,7 @@ from services.ingest.xapi.client import (
 from services.ingest.xapi.cost import CostMeter, Usage
 from services.ingest.xapi.rules import RuleSpec
 from services.ingest.xapi.sink import Sink, page_tweet_events
+from services.plumbing.clock import Clock
 from services.plumbing.contracts.tweets import Source
 
 STREAM = "GET /2/tweets/search/stream"
@@ -174,7 +174,7 @@ class StreamConsumer:
         if not line.get("data"):
             self.report.x_errors += [str(e) for e in line.get("errors", [line])]
             return
-        now = self.clock()
+        now = self.clock.now()
         if self.cost is not None:
             users = (line.get("includes") or {}).get("users") or []
             self.cost.record(STREAM, Usage.POST_READ, 1, now=now)

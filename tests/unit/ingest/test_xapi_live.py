@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from services.ingest.xapi.polling import Poller, resolve_user_ids
 from services.ingest.xapi.rules import KeywordConfig, RuleKind, RuleSpec, brand_rules
 from services.ingest.xapi.settings import XApiSettings
 from services.ingest.xapi.stream import StreamConsumer
+from services.plumbing.clock import FakeClock
 from services.plumbing.contracts.actions import Actor
 from services.plumbing.contracts.common import Channel, Direction
 from services.plumbing.contracts.outbox import OutboxReply
@@ -38,24 +39,16 @@ MENTIONS = "GET /2/users/:id/mentions"
 STREAM = "GET /2/tweets/search/stream"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Sleeps(list[float]):
     """Records each wait and moves the clock on, as a real sleep would."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         super().__init__()
         self.clock = clock
 
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-        self.clock.now += timedelta(seconds=seconds)
+        self.clock.advance(seconds)
 
 
 class ListSink:
@@ -89,17 +82,17 @@ def fake() -> Iterator[FakeX]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 22, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def sleeps(clock: Clock) -> Sleeps:
+def sleeps(clock: FakeClock) -> Sleeps:
     return Sleeps(clock)
 
 
 @pytest.fixture
-def conn(fake: FakeX, clock: Clock, sleeps: Sleeps) -> Connection:
+def conn(fake: FakeX, clock: FakeClock, sleeps: Sleeps) -> Connection:
     return Connection(fake.base_url, ApiCalls(), clock=clock, sleep=sleeps)
 
 
@@ -132,7 +125,9 @@ def _outbox(fake: FakeX, conn: Connection, path: Path) -> Outbox:
 # --- the filtered stream ------------------------------------------------------------------------
 
 
-def test_stream_lines_arrive_as_tweet_events(fake: FakeX, conn: Connection, clock: Clock) -> None:
+def test_stream_lines_arrive_as_tweet_events(
+    fake: FakeX, conn: Connection, clock: FakeClock
+) -> None:
     sink = ListSink()
     consumer = StreamConsumer(APP_TOKEN, conn, BRANDS, sink, clock=clock, sleep=conn.sleep)
     consumer.sync_rules(brand_rules(BRANDS, KEYWORDS))
@@ -148,7 +143,7 @@ def test_stream_lines_arrive_as_tweet_events(fake: FakeX, conn: Connection, cloc
     assert first.author.handle == "mika_t"
     assert first.author.followers == 1200
     assert first.source == Source.X_STREAM
-    assert first.received_at == clock.now
+    assert first.received_at == clock.now()
     assert second.matched[0].kind == MatchKind.KEYWORD
     assert second.matched[0].rule == "acme/keyword"
     assert second.lang_hint == "ja"
@@ -356,10 +351,10 @@ def test_a_page_limit_resumes_below_what_was_published(
 
 
 def test_a_429_waits_until_the_reset_then_succeeds(
-    fake: FakeX, conn: Connection, clock: Clock, sleeps: Sleeps, tmp_path: Path
+    fake: FakeX, conn: Connection, clock: FakeClock, sleeps: Sleeps, tmp_path: Path
 ) -> None:
     tweet = fake.add_tweet("mika_t", "@AcmeHelp hello")
-    fake.fail(MENTIONS, 429, reset_at=int(clock.now.timestamp()) + 30)
+    fake.fail(MENTIONS, 429, reset_at=int(clock.now().timestamp()) + 30)
     sink = ListSink()
 
     _poller(conn, tmp_path, sink).mentions("AcmeHelp", fake.user("AcmeHelp")["id"])
@@ -403,7 +398,7 @@ def test_the_brands_posted_reply_is_polled_back_as_outbound(
 
 
 def test_keyword_search_pauses_when_the_read_budget_is_nearly_spent(
-    fake: FakeX, conn: Connection, clock: Clock, tmp_path: Path
+    fake: FakeX, conn: Connection, clock: FakeClock, tmp_path: Path
 ) -> None:
     fake.add_tweet("mika_t", "Acme の配達が遅い", lang="ja")
     cost = CostMeter(Prices(), Budget(Decimal("0.05")))
@@ -411,7 +406,7 @@ def test_keyword_search_pauses_when_the_read_budget_is_nearly_spent(
     poller = _poller(conn, tmp_path, sink, cost=cost)
 
     before = poller.search(_rule(RuleKind.KEYWORD))
-    cost.record("GET /2/tweets/search/recent", Usage.POST_READ, 10, now=clock())
+    cost.record("GET /2/tweets/search/recent", Usage.POST_READ, 10, now=clock.now())
     after = poller.search(_rule(RuleKind.KEYWORD))
     own = poller.search(_rule(RuleKind.OWN))
 
@@ -569,7 +564,9 @@ class _Recorder(requests.adapters.BaseAdapter):
         pass
 
 
-def test_production_requests_go_to_api_x_com(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_requests_go_to_api_x_com(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TWEETCARE_X_API_BASE_URL", raising=False)
     settings = XApiSettings()
     session = XSession(settings.connection(ApiCalls(), clock=clock, sleep=print))

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, TWEETS_TRIAGED
 from services.plumbing.contracts.deadletter import DeadLetterReason
 from services.plumbing.metrics import exposition, new_registry
-from services.triage.batch import Consumed, triage_messages
+from services.plumbing.records import Record
+from services.triage.batch import triage_messages
 from services.triage.config import TriageConfig
 from services.triage.metrics import TriageMetrics
 from tests.factories import tweet_event
@@ -15,16 +16,16 @@ from tests.factories import tweet_event
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
-def _messages() -> list[Consumed]:
+def _messages() -> list[Record]:
     good = [
         tweet_event("1861000000000000201", "@acme_jp order #AB12345 never arrived, not happy"),
         tweet_event("1861000000000000202", "@acme_jp ありがとう、助かりました！"),
     ]
     return [
-        Consumed("tweets.raw", 0, 0, b"acme:4001", TWEETS_RAW.encode(good[0])),
-        Consumed("tweets.raw", 0, 1, b"acme:4001", b'{"version": 2}'),
-        Consumed("tweets.raw", 0, 2, b"acme:4001", TWEETS_RAW.encode(good[1])),
-        Consumed("tweets.raw", 0, 3, None, None),
+        Record("tweets.raw", 0, 0, b"acme:4001", TWEETS_RAW.encode(good[0])),
+        Record("tweets.raw", 0, 1, b"acme:4001", b'{"version": 2}'),
+        Record("tweets.raw", 0, 2, b"acme:4001", TWEETS_RAW.encode(good[1])),
+        Record("tweets.raw", 0, 3, None, None),
     ]
 
 
