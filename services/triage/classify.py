@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.plumbing.contracts.tweets import Reason, Sentiment, Topic, Triage, TweetEvent
-from services.triage import pii, rules
+from services.plumbing.text import pii
+from services.triage import rules
 from services.triage.config import TriageConfig
 from services.triage.lang import detect
 from services.triage.model import TextModel

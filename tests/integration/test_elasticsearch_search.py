@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
 
 from services.localinfra.settings import InfraSettings
-from services.plumbing.search_text import full_text_query
+from services.plumbing.text.search import full_text_query
 
 pytestmark = pytest.mark.elasticsearch
 

@@ -13,8 +13,8 @@ from services.localinfra.kafka import _properties
 from services.localinfra.provision import SLA_STATE, topic_config, topic_names
 from services.localinfra.settings import InfraSettings
 from services.plumbing.logs import JsonFormatter
-from services.plumbing.search_text import full_text_query
 from services.plumbing.settings import SettingsError, load_settings
+from services.plumbing.text.search import full_text_query
 
 
 class Required(InfraSettings):

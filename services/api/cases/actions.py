@@ -18,7 +18,7 @@ from services.plumbing.contracts import actions as a
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
 from services.plumbing.contracts.common import Channel, Priority
-from services.triage.pii import find as find_pii
+from services.plumbing.text.pii import find as find_pii
 
 Label = Field(min_length=1, max_length=50, pattern=r"^[^\s,]+$")
 

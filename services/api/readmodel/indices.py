@@ -8,7 +8,7 @@ The single-node distribution carries only core analysis: no kuromoji, no cjk_big
 The ``standard`` tokenizer (Unicode word segmentation) splits Han and Hiragana text into single
 characters and keeps Katakana runs whole, so Japanese text is indexed character by character;
 ``index_phrases`` also indexes adjacent pairs, which makes the phrase queries that
-:mod:`services.plumbing.search_text` builds for Japanese both exact and fast. A full distribution
+:mod:`services.plumbing.text.search` builds for Japanese both exact and fast. A full distribution
 can add a kuromoji sub-field later without changing the queries' meaning.
 """
 

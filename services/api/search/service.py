@@ -18,7 +18,7 @@ from services.api.readmodel.querying import Frozen, decode_cursor, next_cursor, 
 from services.plumbing.contracts.cases import CaseState
 from services.plumbing.contracts.common import Direction, Priority, UtcTime
 from services.plumbing.contracts.tweets import Sentiment, Topic
-from services.plumbing.search_text import full_text_query
+from services.plumbing.text.search import full_text_query
 
 Target = Literal["tweets", "cases"]
 Sort = Literal["relevance", "newest", "oldest"]

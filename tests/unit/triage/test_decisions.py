@@ -6,7 +6,8 @@ import pytest
 
 from services.plumbing.contracts.common import Priority
 from services.plumbing.contracts.tweets import InfluenceTier, PiiKind, Sentiment, Topic
-from services.triage import pii, rules
+from services.plumbing.text import pii
+from services.triage import rules
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.lang import detect

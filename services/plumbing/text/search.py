@@ -1,7 +1,7 @@
 """Full-text queries that work for English and Japanese on core analyzers only.
 
 Japanese (Han, Hiragana, Katakana) is indexed one character at a time (see
-:mod:`services.plumbing.indices`), so a run of Japanese characters in a query becomes a
+:mod:`services.api.readmodel.indices`), so a run of Japanese characters in a query becomes a
 ``match_phrase``: the characters must be adjacent and in order, which is how 配達 finds
 配達 and not 配 ... 達 far apart. Other words must all appear (``match`` with ``and``).
 """
