@@ -18,7 +18,6 @@ the partitions it no longer owns. (Why not faust here: docs/architecture.md.)
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
+from services.plumbing import heap
 from services.plumbing.contracts.codecs import (
     AGENT_ACTIONS,
     DEAD_LETTERS,
@@ -208,7 +208,7 @@ async def serve(settings: SlaSettings) -> None:
         committed: dict[tuple[str, int], int] = {}
         aiokafka_lag(consumer, settings.sla_app_id, registry, committed=lambda: committed)
         await consumer.start()
-        gc.freeze()  # long-lived objects out of every full collection (as triage does)
+        heap.settle()
         timers = asyncio.create_task(_timer_loop(worker, settings.sla_timer_interval, stop))
         log.info("sla started", extra={"inputs": list(worker.codecs), "group": settings.sla_app_id,
                                        "state": settings.sla_state_topic})  # fmt: skip

@@ -7,7 +7,6 @@ A thin adapter: batching, sending and the config reload timer live here; decidin
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaProducer
 
+from services.plumbing import heap
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.lag import faust_lag
@@ -92,7 +92,7 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         # What exists now (modules, the model, faust's machinery) lives as long as the worker;
         # frozen, it is no longer rescanned by every full collection, which each batch's many
         # short-lived objects trigger (about a fifth of the decision time, measured).
-        gc.freeze()
+        heap.settle()
         log.info(
             "triage started",
             extra={
