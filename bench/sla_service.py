@@ -25,11 +25,11 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer
 
 from bench._topics import throwaway_topic
+from bench._tweets import opening_tweet
 from services.plumbing.contracts.cases import ChangeKind
 from services.plumbing.contracts.codecs import CASES_EVENTS, TWEETS_TRIAGED
 from services.plumbing.contracts.tweets import Author
 from services.plumbing.settings import KafkaSettings, load_settings
-from tests.unit.sla.sla_factories import triaged
 
 POLICY = "warn_at: [0.5]\ndefault: {first_response: 30s, resolution: 1d}\n"
 
@@ -69,7 +69,7 @@ def main() -> None:
                     start - timedelta(seconds=30) + timedelta(seconds=args.spread * n / args.cases)
                 )
                 who = Author(id=f"9{n:07d}", handle=f"bench{n}")
-                tt = triaged(f"77{n:08d}", created, conversation=f"77{n:08d}", customer=who)
+                tt = opening_tweet(f"77{n:08d}", who, created)
                 producer.send(topics["triaged"], key=tt.tweet.case_key.encode(),
                               value=TWEETS_TRIAGED.encode(tt))  # fmt: skip
             producer.flush()

@@ -22,16 +22,14 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from services.ingest.normalise import build_event
-from services.plumbing.contracts.common import Direction
-from services.plumbing.contracts.tweets import Author, Match, MatchKind, Source, TriagedTweet
+from bench._tweets import opening_tweet
+from services.plumbing.contracts.tweets import Author
 from services.sla.book import Held
 from services.sla.due_heap import DueHeap
 from services.sla.policies import Policy, load_policy
 from services.sla.storage import dump_book
 from services.sla.ticks import on_tick
 from services.sla.tweets import on_tweet
-from services.sla.whatif import assume_every_inbound
 
 MB = 1024 * 1024
 
@@ -53,28 +51,8 @@ def _measure(build: Callable[[], object]) -> tuple[float, object]:
 
 def opened_case(policy: Policy, at: datetime) -> tuple[Held, ...]:
     """A customer's book right after their first tweet opened a case (our own words)."""
-    tweet = build_event(
-        tweet_id="1861234567890123456",
-        conversation_id="1861234567890123456",
-        text="@acme_help my parcel has not arrived, the tracking page has said 'out for delivery' "
-        "for three days now. Can someone look into it?",
-        author=Author(id="1402938475610234880", handle="kumiko_t", followers=342),
-        brand="acme",
-        handle="acme_help",
-        matched=[Match(kind=MatchKind.MENTION, rule="@acme_help")],
-        direction=Direction.INBOUND,
-        customer_id="1402938475610234880",
-        created_at=at,
-        received_at=at,
-        source=Source.X_STREAM,
-    )
-    triaged = TriagedTweet(
-        event_id="t" + tweet.event_id[:30],
-        tweet=tweet,
-        triage=assume_every_inbound(tweet),
-        model_version="rules-1",
-        triaged_at=at,
-    )
+    customer = Author(id="1402938475610234880", handle="kumiko_t", followers=342)
+    triaged = opening_tweet("1861234567890123456", customer, at)
     return on_tweet((), triaged, policy).book
 
 

@@ -27,7 +27,8 @@ from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TWEETS_RAW, TWEETS_TRIAGED
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import exposition, new_registry
-from tests.factories import tweet_event
+from tests.factories.readmodel import triaged_tweet
+from tests.factories.tweets import tweet_event
 from tests.integration.scrape import (
     COMMITTED_LAG,
     LAG,
@@ -37,7 +38,6 @@ from tests.integration.scrape import (
     wait_for_lag,
 )
 from tests.integration.workers import consume, free_port, worker
-from tests.unit.api import triaged_tweet
 
 pytestmark = pytest.mark.kafka
 

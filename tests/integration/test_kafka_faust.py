@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 
 from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW
 from services.plumbing.contracts.deadletter import DeadLetterReason
-from tests.factories import tweet_event
+from tests.factories.tweets import tweet_event
 from tests.integration.workers import consume, free_port, worker
 
 pytestmark = pytest.mark.kafka

@@ -12,7 +12,7 @@ from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.deadletter import DeadLetter, DeadLetterReason
 from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.records import Record
-from tests.factories import tweet_event
+from tests.factories.tweets import tweet_event
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 

@@ -25,8 +25,8 @@ from kafka import KafkaProducer
 from services.plumbing.contracts.codecs import TWEETS_TRIAGED
 from services.plumbing.contracts.common import Channel
 from services.plumbing.contracts.tweets import Author, PiiKind, TriagedTweet
+from tests.factories.sla import triaged
 from tests.integration.workers import ROOT, free_port, worker
-from tests.unit.sla.sla_factories import triaged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 

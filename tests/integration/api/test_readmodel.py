@@ -61,9 +61,19 @@ from services.plumbing.contracts.tweets import Author, Sentiment, Topic, Triaged
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import EventPublisher, make_producer
 from services.plumbing.settings import KafkaSettings
+from tests.factories.readmodel import (
+    AGENT,
+    T0,
+    at,
+    case,
+    case_event,
+    clock,
+    inbound,
+    outbound,
+    triaged_tweet,
+)
 from tests.integration.topics import read_all
 from tests.integration.workers import free_port
-from tests.unit.api import AGENT, T0, at, case, case_event, clock, inbound, outbound, triaged_tweet
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 

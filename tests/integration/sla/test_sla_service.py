@@ -26,8 +26,8 @@ from services.plumbing.contracts.codecs import (
 )
 from services.plumbing.contracts.deadletter import DeadLetterReason
 from services.plumbing.contracts.tweets import Author
+from tests.factories.sla import AGENT_A, AGENT_B, action, triaged
 from tests.integration.workers import consume, free_port, worker
-from tests.unit.sla.sla_factories import AGENT_A, AGENT_B, action, triaged
 
 pytestmark = pytest.mark.kafka
 

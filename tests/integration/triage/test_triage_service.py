@@ -14,7 +14,7 @@ from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, TWEETS_
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.deadletter import DeadLetterReason
 from services.plumbing.contracts.tweets import Author, PiiKind, Topic
-from tests.factories import tweet_event
+from tests.factories.tweets import tweet_event
 from tests.integration.workers import consume, free_port, worker
 
 pytestmark = pytest.mark.kafka

@@ -16,7 +16,17 @@ from services.api.readmodel.documents import (
 from services.plumbing.contracts.cases import CaseState, ChangeKind, ClockName, ClockStatus
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import Author, PiiKind
-from tests.unit.api import AGENT, T0, at, case, case_event, clock, inbound, outbound, triaged_tweet
+from tests.factories.readmodel import (
+    AGENT,
+    T0,
+    at,
+    case,
+    case_event,
+    clock,
+    inbound,
+    outbound,
+    triaged_tweet,
+)
 
 FR, RES, NR = ClockName.FIRST_RESPONSE, ClockName.RESOLUTION, ClockName.NEXT_RESPONSE
 RUNNING, PAUSED, MET = ClockStatus.RUNNING, ClockStatus.PAUSED, ClockStatus.MET

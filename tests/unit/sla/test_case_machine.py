@@ -16,7 +16,7 @@ from services.sla.policies import load_policy
 from services.sla.results import on_result
 from services.sla.ticks import next_due, on_tick
 from services.sla.tweets import on_tweet
-from tests.unit.sla.sla_factories import AGENT_A, AGENT_B, action, triaged
+from tests.factories.sla import AGENT_A, AGENT_B, action, triaged
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 POLICY = load_policy(

@@ -20,7 +20,7 @@ from services.sla.policies import load_policy
 from services.sla.storage import CaseJson, dump_book, encode_event, load_book
 from services.sla.ticks import next_due
 from services.sla.tweets import on_tweet
-from tests.unit.sla.sla_factories import AGENT_A, action, triaged
+from tests.factories.sla import AGENT_A, action, triaged
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 POLICY = load_policy("warn_at: [0.5]\ndefault: {first_response: 60s, resolution: 1h}\n")

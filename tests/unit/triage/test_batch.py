@@ -11,7 +11,7 @@ from services.plumbing.records import Record
 from services.triage.batch import triage_messages
 from services.triage.config import TriageConfig
 from services.triage.metrics import TriageMetrics
-from tests.factories import tweet_event
+from tests.factories.tweets import tweet_event
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

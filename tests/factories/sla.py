@@ -17,7 +17,7 @@ from services.plumbing.contracts.tweets import (
     Triage,
     TriagedTweet,
 )
-from tests.factories import tweet_event
+from tests.factories.tweets import tweet_event
 
 CUSTOMER = Author(id="4001", handle="kumiko_t", followers=210)
 BRAND = Author(id="9000", handle="acme_jp", followers=50_000)
