@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from services.api.cli import register as register_api
+from services.backtest.cli import register as register_backtest
 from services.demo.cli import register as register_demo
 from services.ingest.cli import register as register_ingest
 from services.localinfra.cli import register as register_infra
@@ -25,16 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-driven customer care on X: ingest, triage, SLA clocks, agent queues.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in (
-        register_infra,
-        register_schemas,
-        register_ingest,
-        register_triage,
-        register_sla,
-        register_api,
-        register_demo,
-    ):
+    for register in (register_infra, register_schemas, register_ingest, register_triage):
         register(commands)
+    register_backtest(register_sla(commands))  # `sla backtest` composes ingest, triage and sla
+    register_api(commands)
+    register_demo(commands)
     return parser
 
 
