@@ -25,7 +25,8 @@ from services.plumbing.testing import TestDataSettings
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
 from services.triage.datasets import read_labelled
-from services.triage.model import TextModel, train
+from services.triage.model import TextModel
+from services.triage.training import train
 
 BATCH = 1000
 

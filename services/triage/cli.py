@@ -16,8 +16,7 @@ from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.conversations import ConversationError, read_pairs
 from services.triage.datasets import DatasetError, read_labelled
-from services.triage.evaluation import cross_validate, decision, predict, score
-from services.triage.model import LabelModel, ModelError, TextModel, train, train_tone
+from services.triage.model import LabelModel, ModelError, TextModel
 
 BATCH = 1000
 CONVERSATIONS_HELP = (
@@ -93,6 +92,8 @@ def _classify(args: argparse.Namespace) -> int:
 
 def _tone(paths: list[str] | None) -> LabelModel | None:
     """The reply tone learned from conversation files (None without any), with progress."""
+    from services.triage.training import train_tone
+
     if not paths:
         return None
     pairs = []
@@ -119,6 +120,8 @@ def _datasets(paths: list[str]) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from services.triage.training import train
+
     try:
         datasets = _datasets(args.data)
         for name, (texts, _) in datasets.items():
@@ -138,6 +141,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    # Training (scikit-learn) is imported by the commands that train, never by `triage run`.
+    from services.triage.evaluation import cross_validate, decision, predict, score
+
     try:
         config = _config(args.config)
         texts, labels = read_labelled(Path(args.data))

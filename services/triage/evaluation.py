@@ -13,7 +13,8 @@ from sklearn.model_selection import StratifiedKFold
 from services.plumbing.contracts.tweets import Triage
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import LabelModel, TextModel, train
+from services.triage.model import LabelModel, TextModel
+from services.triage.training import train
 
 
 @dataclass(frozen=True)

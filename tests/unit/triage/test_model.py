@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +16,8 @@ from scipy import sparse
 from services.triage import features
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import (
-    FORMAT,
-    ModelError,
-    TextModel,
-    _log_count_ratio,
-    dense_features,
-    train,
-    train_tone,
-)
+from services.triage.model import FORMAT, ModelError, TextModel, dense_features
+from services.triage.training import _log_count_ratio, train, train_tone
 
 TEXTS = [
     "@AcmeHelp my parcel never came and nobody answers!!",
@@ -236,3 +231,13 @@ def test_sentiment_feeds_complaint_trained_together_or_given() -> None:
     together = classify_batch(facts, TriageConfig(), both)
     assert together == [classify_batch([f], TriageConfig(), both)[0] for f in facts]
     assert [t.complaint for t in together[:2]] == [True, False]
+
+
+def test_the_running_service_does_not_import_the_training_stack() -> None:
+    # What `tweetcare triage run` imports: the command tree and the faust app with its model.
+    probe = (
+        "import sys, services.cli, services.triage.service; "
+        "print(sorted(m for m in ('sklearn', 'services.triage.training') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -19,7 +19,8 @@ from services.triage.config import TriageConfig
 from services.triage.conversations import labelled, read_pairs
 from services.triage.datasets import read_labelled
 from services.triage.lang import detect
-from services.triage.model import C_GRID, FORMAT, TextModel, train
+from services.triage.model import FORMAT, TextModel
+from services.triage.training import C_GRID, train
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _WORDY = re.compile(r"[A-Za-z]{2,}")
