@@ -23,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 READY_TIMEOUT_S = 180
 FIRST_RESPONSE_S = 45
 POLICY = f"""\
@@ -145,18 +143,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's Chromium (`make setup` installs it); never a browser playwright downloads."""
-    assert CHROMIUM.is_file(), f"{CHROMIUM} is missing: run `make setup` (it installs chromium)"
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-    yield chromium
-    chromium.close()

@@ -2,6 +2,8 @@
 
 X counts characters by weight: most Latin text weighs 1, CJK and most other scripts weigh 2, a URL
 weighs 23, and a post may weigh at most 280 — so a Japanese reply holds about 140 characters.
+The console weighs a draft the same way (``console/static/mirror.js``; a test holds both to one
+table of texts).
 """
 
 from __future__ import annotations

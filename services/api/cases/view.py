@@ -1,6 +1,7 @@
 """A case as the queues and the case page show it: the case document read at ``now``.
 
-The console derives the same fields from a live case event (``console/static/console.js``).
+The console derives the same fields from a live case event (``console/static/mirror.js``);
+``tests/unit/api/test_console_agrees.py`` holds both to one table of cases.
 """
 
 from __future__ import annotations

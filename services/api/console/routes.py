@@ -2,7 +2,8 @@
 
 The files are static, shipped in the package (``services/api/console/static/``) and served
 without a token: the page asks for one and sends it with every data call. Only the files listed
-in :data:`FILES` are served — a name outside it is a 404, so no path reaches the filesystem.
+in :data:`FILES` (the folder as it is when this module is imported) are served — a name outside
+it is a 404, so no path from a request reaches the filesystem.
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from services.api.errors import NotFoundError
 router = APIRouter(include_in_schema=False)
 
 CONSOLE_DIR = Path(__file__).with_name("static")
-FILES: dict[str, str] = {
-    "index.html": "text/html; charset=utf-8",
-    "console.js": "text/javascript; charset=utf-8",
-    "i18n.js": "text/javascript; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
 }
+FILES: dict[str, str] = {
+    path.name: MEDIA_TYPES[path.suffix]
+    for path in sorted(CONSOLE_DIR.iterdir())
+    if path.is_file() and path.suffix in MEDIA_TYPES
+}
+"""Every file of ``static/`` with one of :data:`MEDIA_TYPES`, by name: the page, its ES modules
+(``console.js`` imports the others) and its styles."""
 # Everything the page loads comes from this origin; the data calls go to the same API.
 HEADERS = {
     "Content-Security-Policy": (

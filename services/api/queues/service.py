@@ -61,7 +61,8 @@ class CasePage(Frozen):
     next_cursor: str | None
 
 
-_QUEUE_SORT: list[dict[str, Any]] = [
+# The console keeps a list in this order as live changes arrive (console/static/mirror.js).
+WORKING_ORDER: list[dict[str, Any]] = [
     {"breached": {"order": "desc"}},
     {"next_due_at": {"order": "asc", "missing": "_last"}},
     {"priority": {"order": "asc"}},  # P1 < P2 < ...
@@ -176,7 +177,7 @@ async def queue_cases(
     response = await es.search(
         index=index_name(prefix, CASES),
         query=_queue_query(queue, filters),
-        sort=_QUEUE_SORT,
+        sort=WORKING_ORDER,
         size=limit + 1,  # one more tells whether there is a next page
         search_after=decode_cursor(cursor, scope) if cursor else None,
         track_total_hits=False,
