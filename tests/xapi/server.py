@@ -25,10 +25,8 @@ from typing import Any
 
 from tests.xapi import stream
 from tests.xapi.query import Facts, QueryError, compile_query
-from tests.xapi.stream import DISCONNECT, END, KEEPALIVE, Step, line, raw
+from tests.xapi.stream import Step
 from tests.xapi.wire import Failure, Handler, Query, problem
-
-__all__ = ["APP_TOKEN", "DISCONNECT", "END", "KEEPALIVE", "FakeX", "line", "raw"]
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
 APP_TOKEN = "app-token"

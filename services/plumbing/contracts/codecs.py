@@ -173,8 +173,3 @@ def dead_letter(
         consumer=consumer,
         failed_at=now,
     )
-
-
-def encode_json(doc: Any) -> bytes:
-    """Plain JSON bytes (for documents that are not events, e.g. Elasticsearch bodies)."""
-    return orjson.dumps(doc)

@@ -29,7 +29,8 @@ from services.plumbing.contracts.actions import Actor
 from services.plumbing.contracts.common import Channel, Direction
 from services.plumbing.contracts.outbox import OutboxReply
 from services.plumbing.contracts.tweets import MatchKind, Source, TweetEvent
-from tests.xapi.server import APP_TOKEN, DISCONNECT, END, KEEPALIVE, FakeX, line, raw
+from tests.xapi.server import APP_TOKEN, FakeX
+from tests.xapi.stream import DISCONNECT, END, KEEPALIVE, line, raw
 
 pytestmark = pytest.mark.timeout(10)
 
