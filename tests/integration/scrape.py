@@ -1,4 +1,4 @@
-"""Reading consumer lag back from a Prometheus text page."""
+"""Reading metrics back from a Prometheus text page: consumer lag, or any sample appearing."""
 
 from __future__ import annotations
 
@@ -38,4 +38,16 @@ def wait_for_lag(
         found = lag_samples(read(), metric)
         if found == expected or time.monotonic() > deadline:
             return found
+        time.sleep(0.2)
+
+
+def wait_for_sample(read: Callable[[], str], sample: str, timeout_s: float = 30) -> str:
+    """The page once it holds the text ``sample`` (e.g. ``name{labels} 1.0``); fails after
+    ``timeout_s``. For waiting on what a service says it did instead of sleeping."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        text = read()
+        if sample in text:
+            return text
+        assert time.monotonic() < deadline, f"{sample!r} did not appear in {timeout_s}s"
         time.sleep(0.2)

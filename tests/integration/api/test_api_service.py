@@ -26,6 +26,7 @@ from services.plumbing.contracts.codecs import TWEETS_TRIAGED
 from services.plumbing.contracts.common import Channel
 from services.plumbing.contracts.tweets import Author, PiiKind, TriagedTweet
 from tests.factories.sla import triaged
+from tests.integration.scrape import page, wait_for_sample
 from tests.integration.workers import ROOT, free_port, worker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
@@ -286,7 +287,7 @@ def test_api_end_to_end(system: tuple[System, dict[str, str]], kafka_bootstrap: 
         target=lambda: live.extend(_sse(sys_.base, stream_token, "care", None, 1, 30))
     )
     reader_thread.start()
-    time.sleep(1.0)
+    wait_for_sample(page(f"{sys_.base}/metrics"), "tweetcare_api_live_streams 1.0")
     resolved = holder.post(f"/v1/cases/{kumiko['case_id']}/resolve", json={})
     assert resolved.status_code == 200
     reader_thread.join(30)

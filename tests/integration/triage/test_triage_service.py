@@ -3,7 +3,6 @@ configuration reloaded without a restart, everything counted on /metrics."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.deadletter import DeadLetterReason
 from services.plumbing.contracts.tweets import Author, PiiKind, Topic
 from tests.factories.tweets import tweet_event
+from tests.integration.scrape import page, wait_for_sample
 from tests.integration.workers import consume, free_port, worker
 
 pytestmark = pytest.mark.kafka
@@ -76,7 +76,8 @@ def test_triage_service_triages_dead_letters_and_reloads(
         first = consume(kafka_bootstrap, triaged, 3, timeout_s=90, proc=proc)
         dead = consume(kafka_bootstrap, dlq, 1, timeout_s=30, proc=proc)
         config.write_text(RELOADED)
-        time.sleep(1.5)  # the worker looks at the file every 0.2 s
+        reloaded = 'tweetcare_triage_config_reloads_total{result="applied"} 1.0'
+        wait_for_sample(page(f"http://127.0.0.1:{port}/metrics"), reloaded)
         bill = tweet_event(
             "1861000000000000104", "@acme_jp 請求金額が二重になっています。返金してください"
         )
