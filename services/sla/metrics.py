@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.plumbing.contracts.cases import CaseEvent, ChangeKind
@@ -42,12 +45,25 @@ class SlaMetrics(DlqMetrics):
 
     def changed(self, old: tuple[Held, ...], new: tuple[Held, ...]) -> None:
         """Move the gauges from the book before a step to the book after it."""
-        for book, sign in ((old, -1), (new, 1)):
-            for held in book:
-                case = held.case
-                self.cases.labels(case.state.value).inc(sign)
-                if case.state not in CLOSED:
-                    self.open_cases.labels(case.queue, case.priority.value).inc(sign)
+        self.changed_books([(old, new)])
+
+    def changed_books(self, changes: Iterable[tuple[tuple[Held, ...], tuple[Held, ...]]]) -> None:
+        """Move the gauges for a batch of (before, after) books: one update per label."""
+        states: Tally[str] = Tally()
+        opened: Tally[tuple[str, str]] = Tally()
+        for old, new in changes:
+            for book, sign in ((old, -1), (new, 1)):
+                for held in book:
+                    case = held.case
+                    states[case.state.value] += sign
+                    if case.state not in CLOSED:
+                        opened[(case.queue, case.priority.value)] += sign
+        for state, delta in states.items():
+            if delta:
+                self.cases.labels(state).inc(delta)
+        for (queue, priority), delta in opened.items():
+            if delta:
+                self.open_cases.labels(queue, priority).inc(delta)
 
     def emitted(self, event: CaseEvent) -> None:
         change = event.change

@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -43,7 +44,7 @@ from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
 from services.sla.dispatch import Input
-from services.sla.engine import Engine, Incoming, Output
+from services.sla.engine import Engine, Incoming, Output, StateRecord
 from services.sla.inputs import CASE_INPUTS
 from services.sla.metrics import SlaMetrics
 from services.sla.policies import Policy, PolicySpec, load_policy
@@ -80,9 +81,13 @@ class Worker:
         self.producer: AIOKafkaProducer = make_producer(settings, client_id=settings.sla_app_id)
         self._keys = CachingPartitioner()
         self._hooks: set[asyncio.Task[None]] = set()
+        self._tail: asyncio.Task[None] | None = None  # the last batch still settling
 
-    async def apply_messages(self, messages: list[Any]) -> None:
-        """Decode, apply and publish one batch of consumed messages."""
+    async def apply_messages(
+        self, messages: list[Any], commit: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Decode, apply and publish one batch of consumed messages; ``commit`` (their offsets)
+        runs once everything the batch wrote is acknowledged."""
         now = datetime.now(UTC)
         batch: list[Incoming] = []
         dead: list[tuple[Any, DeadLetter]] = []
@@ -100,7 +105,12 @@ class Worker:
                 batch.append(Incoming(key, message.partition, item, message))
         async with self.lock:
             now = datetime.now(UTC)
-            await self._publish(self.engine.apply(batch, now), dead, now)
+            await self._publish(self.engine.apply(batch, now), dead, now, commit)
+
+    async def settled(self) -> None:
+        """Wait until every batch published so far is acknowledged (and committed)."""
+        if self._tail is not None:
+            await self._tail
 
     async def fire_due(self) -> None:
         """Fire every warning and breach due now."""
@@ -128,8 +138,15 @@ class Worker:
                    "keys": len(self.engine), "timers": len(self.engine.heap)},
         )  # fmt: skip
 
-    async def _publish(self, out: Output, dead: list[Dead], now: datetime) -> None:
-        """Events, replies and dead letters acknowledged, then the state that records them."""
+    async def _publish(
+        self, out: Output, dead: list[Dead], now: datetime,
+        commit: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:  # fmt: skip
+        """Queue the batch's events, replies and dead letters now (in order after the previous
+        batch's); a settling task then waits for their acknowledgement, writes the state that
+        records them, waits for that, and commits. The next batch is computed meanwhile; this
+        returns once the previous batch has settled (so at most two are in flight), raising
+        what made it fail."""
         settings, kafka, keys = self.settings, self.producer, self._keys
         for incoming, exc in out.failed:
             m = incoming.source
@@ -145,12 +162,25 @@ class Worker:
         ]
         for topic, letters in _by_dlq(dead, settings).items():
             sends += await send_records(kafka, topic, letters, keys)
+        previous = self._tail
+        self._tail = asyncio.create_task(self._settle(previous, sends, out.state, commit))
+        self._count(out, dead)
+        if previous is not None:
+            await previous
+
+    async def _settle(
+        self, previous: asyncio.Task[None] | None, sends: list[asyncio.Future[Any]],
+        state: list[StateRecord], commit: Callable[[], Awaitable[None]] | None,
+    ) -> None:  # fmt: skip
+        if previous is not None:
+            await previous  # states and commits in batch order; a failure stops every later one
         await asyncio.gather(*sends)
         await asyncio.gather(*await send_records(
-            kafka, settings.sla_state_topic, [(r.key, r.value) for r in out.state], keys,
-            headers=[r.headers for r in out.state],
+            self.producer, self.settings.sla_state_topic, [(r.key, r.value) for r in state],
+            self._keys, headers=[r.headers for r in state],
         ))  # fmt: skip
-        self._count(out, dead)
+        if commit is not None:
+            await commit()
 
     def _count(self, out: Output, dead: list[tuple[Any, DeadLetter]]) -> None:
         metrics = self.metrics
@@ -160,8 +190,7 @@ class Worker:
             metrics.emitted(event)
             if event.change.due_at is not None:
                 metrics.timer_lag.observe((event.occurred_at - event.change.due_at).total_seconds())
-        for old, new in out.changed:
-            metrics.changed(old, new)
+        metrics.changed_books(out.changed)
         for url, body in out.webhooks:
             task = asyncio.create_task(_webhook(url, body))
             self._hooks.add(task)
@@ -173,8 +202,8 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        async with self.worker.lock:  # the batch in flight finishes (and commits) first
-            pass
+        async with self.worker.lock:  # the batches in flight finish (and commit) first
+            await self.worker.settled()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         topic = self.worker.settings.sla_triaged_topic
@@ -222,19 +251,25 @@ async def serve(settings: SlaSettings) -> None:
             messages = [m for records in batches.values() for m in records]
             if not messages:
                 continue
-            await worker.apply_messages(messages)
             offsets = {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
-            try:
-                await consumer.commit(offsets)
-                committed.update({(tp.topic, tp.partition): at for tp, at in offsets.items()})
-            except (CommitFailedError, KafkaError) as exc:  # a rebalance took them: replayed
-                log.warning("offset commit failed", extra={"reason": str(exc)[:200]})
+            await worker.apply_messages(messages, partial(_commit, consumer, offsets, committed))
+        await worker.settled()
     finally:
         if timers is not None:
             timers.cancel()
         await consumer.stop()
         await worker.producer.stop()
         await ops.cleanup()
+
+
+async def _commit(
+    consumer: AIOKafkaConsumer, offsets: dict[Any, int], committed: dict[tuple[str, int], int]
+) -> None:
+    try:
+        await consumer.commit(offsets)
+        committed.update({(tp.topic, tp.partition): at for tp, at in offsets.items()})
+    except (CommitFailedError, KafkaError) as exc:  # a rebalance took them: replayed, same ids
+        log.warning("offset commit failed", extra={"reason": str(exc)[:200]})
 
 
 async def _timer_loop(worker: Worker, interval: float, stop: asyncio.Event) -> None:
