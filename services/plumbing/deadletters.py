@@ -31,19 +31,3 @@ def dead_letter_of(
         error, topic=record.topic, partition=record.partition, offset=record.offset,
         key=record.key, value=record.value, consumer=consumer, now=now,
     )  # fmt: skip
-
-
-def decode_or_dead_letter(
-    codec: Codec[T],
-    *,
-    topic: str,
-    key: bytes | None,
-    value: bytes | None,
-    partition: int,
-    offset: int,
-    consumer: str,
-    now: datetime,
-) -> T | DeadLetter:
-    """:func:`decode` with the record's fields spelled out (services/sla still calls this; it
-    goes once that service passes a :class:`Record`)."""
-    return decode(codec, Record(topic, partition, offset, key, value), consumer=consumer, now=now)

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -30,19 +30,20 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from services.plumbing import heap
+from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import (
     AGENT_ACTIONS,
     DEAD_LETTERS,
     OUTBOX_RESULTS,
     Codec,
-    dead_letter,
 )
 from services.plumbing.contracts.deadletter import DeadLetter
-from services.plumbing.deadletters import decode_or_dead_letter
+from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
+from services.plumbing.records import Record
 from services.sla.dispatch import Input
 from services.sla.engine import Engine, Incoming, Output, StateRecord
 from services.sla.inputs import CASE_INPUTS
@@ -52,7 +53,7 @@ from services.sla.settings import SlaSettings
 from services.sla.state_topic import check_partitions, read_partitions
 
 log = logging.getLogger("tweetcare.sla")
-Dead = tuple[Any, DeadLetter]
+Dead = tuple[Record, DeadLetter]
 """A consumed message and its dead letter."""
 CONSUMER = "tweetcare-sla"
 
@@ -68,8 +69,12 @@ def load(settings: SlaSettings) -> Policy:
 class Worker:
     """One SLA worker: its engine, its producer, and the steps that change state (one at a time)."""
 
-    def __init__(self, settings: SlaSettings, policy: Policy, metrics: SlaMetrics) -> None:
+    def __init__(
+        self, settings: SlaSettings, policy: Policy, metrics: SlaMetrics,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:  # fmt: skip
         self.settings = settings
+        self.clock = clock
         self.metrics = metrics
         self.engine = Engine(policy)
         self.lock = asyncio.Lock()  # one step at a time: a batch, a timer round, a rebalance
@@ -88,23 +93,22 @@ class Worker:
     ) -> None:
         """Decode, apply and publish one batch of consumed messages; ``commit`` (their offsets)
         runs once everything the batch wrote is acknowledged."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         batch: list[Incoming] = []
-        dead: list[tuple[Any, DeadLetter]] = []
+        dead: list[Dead] = []
         for message in messages:
-            item: Input | DeadLetter = decode_or_dead_letter(
-                self.codecs[message.topic], topic=message.topic, key=message.key,
-                value=message.value, partition=message.partition, offset=message.offset,
-                consumer=CONSUMER, now=now,
-            )  # fmt: skip
+            record = Record.of(message)
+            item: Input | DeadLetter = decode(
+                self.codecs[record.topic], record, consumer=CONSUMER, now=now
+            )
             if isinstance(item, DeadLetter):
-                dead.append((message, item))
+                dead.append((record, item))
                 continue
-            key = message.key.decode() if message.key else _key_of(item)
+            key = record.key.decode() if record.key else _key_of(item)
             if key is not None:
-                batch.append(Incoming(key, message.partition, item, message))
+                batch.append(Incoming(key, record.partition, item, record))
         async with self.lock:
-            now = datetime.now(UTC)
+            now = self.clock.now()
             await self._publish(self.engine.apply(batch, now), dead, now, commit)
 
     async def settled(self) -> None:
@@ -115,10 +119,10 @@ class Worker:
     async def fire_due(self) -> None:
         """Fire every warning and breach due now."""
         due = self.engine.heap.next_at()
-        if due is None or due > datetime.now(UTC):
+        if due is None or due > self.clock.now():
             return
         async with self.lock:
-            now = datetime.now(UTC)
+            now = self.clock.now()
             await self._publish(self.engine.apply(self.engine.due_keys(now), now), [], now)
 
     async def assigned(self, partitions: set[int]) -> None:
@@ -149,13 +153,10 @@ class Worker:
         what made it fail."""
         settings, kafka, keys = self.settings, self.producer, self._keys
         for incoming, exc in out.failed:
-            m = incoming.source
-            log.error("input could not be applied", extra={"topic": m.topic,
+            record: Record = incoming.source
+            log.error("input could not be applied", extra={"topic": record.topic,
                       "error": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
-            dead.append((m, dead_letter(
-                exc, topic=m.topic, partition=m.partition, offset=m.offset, key=m.key,
-                value=m.value, consumer=CONSUMER, now=now,
-            )))  # fmt: skip
+            dead.append((record, dead_letter_of(exc, record, consumer=CONSUMER, now=now)))
         sends = [
             *await send_records(kafka, settings.sla_events_topic, out.events, keys),
             *await send_records(kafka, settings.sla_outbox_topic, out.outbox, keys),
@@ -182,7 +183,7 @@ class Worker:
         if commit is not None:
             await commit()
 
-    def _count(self, out: Output, dead: list[tuple[Any, DeadLetter]]) -> None:
+    def _count(self, out: Output, dead: list[Dead]) -> None:
         metrics = self.metrics
         for message, letter in dead:
             metrics.dead_letters.labels(message.topic, letter.reason_code.value).inc()
@@ -292,7 +293,7 @@ def run(settings: SlaSettings) -> int:
 
 
 def _by_dlq(
-    dead: Iterable[tuple[Any, DeadLetter]], settings: SlaSettings
+    dead: Iterable[Dead], settings: SlaSettings
 ) -> dict[str, list[tuple[bytes | None, bytes | None]]]:
     out: dict[str, list[tuple[bytes | None, bytes | None]]] = {}
     for message, letter in dead:
