@@ -10,6 +10,7 @@ Time is an argument; the only deciding code is :func:`services.sla.dispatch.appl
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,9 +71,13 @@ class Output:
 
 
 class Engine:
-    def __init__(self, policy: Policy) -> None:
+    """``decoded`` bounds the books kept as objects (about 9 KB a case): past it, the books
+    changed longest ago go back to bytes (about 1.5–3 KB a book) until an input touches them."""
+
+    def __init__(self, policy: Policy, *, decoded: int = 100_000) -> None:
         self.policy = policy
         self.heap = DueHeap()
+        self._decoded = decoded
         self._books: dict[str, Book] = {}
         self._raw: dict[str, bytes] = {}
         self._partition: dict[str, int] = {}
@@ -84,6 +89,11 @@ class Engine:
 
     def __len__(self) -> int:
         return len(self._partition)
+
+    @property
+    def decoded(self) -> int:
+        """How many books are held as objects (the rest are bytes until touched)."""
+        return len(self._books)
 
     def book(self, key: str) -> Book:
         book = self._books.get(key)
@@ -176,10 +186,20 @@ class Engine:
 
     def _store(self, key: str, partition: int, book: Book) -> None:
         if book:
+            self._books.pop(key, None)  # to the end: the books changed longest ago come first
             self._books[key] = book
             self._partition[key] = partition
             self._keys.setdefault(partition, set()).add(key)
+            if len(self._books) > self._decoded:
+                self._cool(len(self._books) - self._decoded + self._decoded // 10)
         else:
             self._books.pop(key, None)
             self._partition.pop(key, None)
             self._keys.get(partition, set()).discard(key)
+
+    def _cool(self, count: int) -> None:
+        """Turn the ``count`` books changed longest ago back into bytes (their cases' JSON is
+        kept from when they were last written, so this costs a join, not an encoding)."""
+        cache = CaseJson()
+        for key in list(itertools.islice(self._books, count)):
+            self._raw[key] = dump_book(self._books.pop(key), cache)

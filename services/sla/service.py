@@ -76,7 +76,7 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
-        self.engine = Engine(policy)
+        self.engine = Engine(policy, decoded=settings.sla_decoded_books)
         self.lock = asyncio.Lock()  # one step at a time: a batch, a timer round, a rebalance
         self.codecs: dict[str, Codec[Any]] = {
             settings.sla_triaged_topic: CASE_INPUTS,

@@ -23,6 +23,9 @@ class SlaSettings(KafkaSettings):
         default="sla.cases",
         description="Internal: each case key's book, compacted, co-partitioned with the inputs",
     )
+    sla_decoded_books: int = Field(
+        default=100_000, gt=0, description="Books kept decoded; the rest wait as bytes"
+    )
     sla_batch_size: int = Field(default=500, gt=0, description="Most inputs applied per batch")
     sla_batch_seconds: float = Field(
         default=0.01, gt=0, description="Longest wait to fill a batch (seconds)"

@@ -155,3 +155,17 @@ def test_next_due_is_the_earliest_pending_warning_or_breach() -> None:
     assert clocks.next_at(fired, cal) == T0 + timedelta(seconds=80)
     met = clocks.finish(case.clocks[0], ClockStatus.MET, T0)
     assert clocks.next_at(met, cal) is None
+
+
+def test_books_past_the_decoded_bound_wait_as_bytes_and_come_back_unchanged() -> None:
+    engine = Engine(POLICY, decoded=10)
+    engine.apply([tweet_in(n) for n in range(25)], T0)
+    assert engine.decoded <= 10
+    assert len(engine) == 25
+    cooled = "acme:50000"  # the book changed longest ago
+    book = engine.book(cooled)
+    assert len(book) == 1
+    assert book[0].case.case_key == cooled
+    later = T0 + timedelta(seconds=61)
+    fired = engine.apply(engine.due_keys(later), later)
+    assert len({CASES_EVENTS.decode(v).case.case_id for _, v in fired.events}) == 25
