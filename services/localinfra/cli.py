@@ -1,4 +1,4 @@
-"""`tweetcare infra up|down|status|provision`: real Kafka and Elasticsearch on loopback."""
+"""`tweetcare infra up|down|status|provision`: Kafka, Elasticsearch and Prometheus on loopback."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ import time
 from types import ModuleType
 from typing import Any
 
-from services.localinfra import elasticsearch, kafka
+from services.localinfra import elasticsearch, kafka, prometheus
 from services.localinfra.procs import InfraError, stop_pids, wait_until
 from services.localinfra.provision import create_topics, put_templates
 from services.localinfra.settings import InfraSettings
 from services.plumbing.cli_support import command_group
 from services.plumbing.settings import load_settings
 
-COMPONENTS: tuple[ModuleType, ...] = (kafka, elasticsearch)
-_LABELS = {kafka.NAME: "Kafka", elasticsearch.NAME: "Elasticsearch"}
+COMPONENTS: tuple[ModuleType, ...] = (kafka, elasticsearch, prometheus)
+_LABELS = {kafka.NAME: "Kafka", elasticsearch.NAME: "Elasticsearch", prometheus.NAME: "Prometheus"}
+_SOURCES = {
+    kafka.NAME: "from Maven Central",
+    elasticsearch.NAME: "from Maven Central",
+    prometheus.NAME: "Debian's package (apt-get download)",
+}
 
 
 def _say(message: str) -> None:
@@ -26,6 +31,12 @@ def _say(message: str) -> None:
 def _address(settings: InfraSettings, name: str) -> str:
     if name == kafka.NAME:
         return f"{settings.kafka_bootstrap} (KRaft, Kafka {settings.kafka_version})"
+    if name == prometheus.NAME:
+        ports = ", ".join(str(p) for p in prometheus.service_ports(settings).values())
+        return (
+            f"{settings.prometheus_url} (Prometheus {prometheus.version(settings)}, "
+            f"scraping 127.0.0.1 ports {ports})"
+        )
     return f"{settings.es_url} (Elasticsearch {settings.es_version})"
 
 
@@ -45,7 +56,7 @@ def up(settings: InfraSettings) -> int:
     for comp in COMPONENTS:
         label = _LABELS[comp.NAME]
         if not (comp.home(settings) / ".complete").exists():
-            _say(f"fetching {label} from Maven Central (first time only; about a minute)...")
+            _say(f"fetching {label} {_SOURCES[comp.NAME]} (first time only; about a minute)...")
         t0 = time.monotonic()
         if comp.ensure_installed(settings):
             _say(f"fetched {label} in {time.monotonic() - t0:.1f}s into {comp.home(settings)}")
@@ -143,9 +154,11 @@ def _handler(action: Any) -> Any:
 
 def register(subparsers: Any) -> None:
     """Add `tweetcare infra`."""
-    group = command_group(subparsers, "infra", "local Kafka and Elasticsearch (no Docker needed)")
+    group = command_group(
+        subparsers, "infra", "local Kafka, Elasticsearch and Prometheus (no Docker needed)"
+    )
     for name, action, help_text in (
-        ("up", up, "fetch (first time), start and provision Kafka and Elasticsearch"),
+        ("up", up, "fetch (first time), start and provision Kafka, Elasticsearch, Prometheus"),
         ("down", down, "stop them cleanly"),
         ("status", status, "say what runs and where its state and logs are"),
         ("provision", provision, "create topics and index templates on running servers"),

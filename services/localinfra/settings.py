@@ -29,9 +29,10 @@ def _default_cache_dir() -> Path:
 
 
 class InfraSettings(ServiceSettings):
-    """Where Kafka and Elasticsearch listen, which versions run, where state and downloads go.
+    """Where Kafka, Elasticsearch and Prometheus listen, what runs, where state and downloads go.
 
-    The listening ports come from ``TWEETCARE_KAFKA_BOOTSTRAP`` and ``TWEETCARE_ES_URL``, the same
+    The listening ports come from ``TWEETCARE_KAFKA_BOOTSTRAP`` and ``TWEETCARE_ES_URL``, and the
+    ports Prometheus scrapes from ``TWEETCARE_API_PORT`` and ``TWEETCARE_*_METRICS_PORT``: the same
     settings the services read, so the two can never disagree.
     """
 
@@ -46,11 +47,19 @@ class InfraSettings(ServiceSettings):
     es_heap: str = "512m"
     es_user: str = "tweetcare-es"
     es_index_prefix: str = "tweetcare"
+    prometheus_url: str = "http://127.0.0.1:9090"
+    # Debian's package name, optionally pinned: "prometheus=2.42.0+ds-5+deb12u1".
+    prometheus_package: str = "prometheus"
+    # The services' ports, under the names the services read, for Prometheus to scrape.
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    ingest_metrics_port: int = Field(default=8001, ge=1, le=65535)
+    triage_metrics_port: int = Field(default=8002, ge=1, le=65535)
+    sla_metrics_port: int = Field(default=8003, ge=1, le=65535)
     state_dir: Path = Field(default_factory=_default_state_dir)
     cache_dir: Path = Field(default_factory=_default_cache_dir)
     start_timeout_s: float = Field(default=120.0, gt=0)
 
-    @field_validator("es_url")
+    @field_validator("es_url", "prometheus_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if urlsplit(value).scheme not in ("http", "https"):
@@ -72,6 +81,10 @@ class InfraSettings(ServiceSettings):
     @property
     def es_port(self) -> int:
         return urlsplit(self.es_url).port or 9200
+
+    @property
+    def prometheus_port(self) -> int:
+        return urlsplit(self.prometheus_url).port or 9090
 
     @property
     def run_as_es_user(self) -> bool:

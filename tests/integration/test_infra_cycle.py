@@ -1,7 +1,7 @@
 """`tweetcare infra up|down|status` on a second state directory and spare ports.
 
-It starts its own Kafka and Elasticsearch beside the ones the suite uses, reusing the cached
-downloads, and proves: up twice, status, down twice, down then up.
+It starts its own Kafka, Elasticsearch and Prometheus beside the ones the suite uses, reusing the
+cached downloads, and proves: up twice, status, down twice, down then up.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def spare_env(infra: InfraSettings) -> Iterator[dict[str, str]]:
         "TWEETCARE_ES_URL": "http://127.0.0.1:19200",
         "TWEETCARE_ES_TRANSPORT_PORT": "19300",
         "TWEETCARE_KAFKA_PARTITIONS": "2",
+        "TWEETCARE_PROMETHEUS_URL": "http://127.0.0.1:19090",
     }
     yield env
     _infra("down", env)
@@ -59,29 +60,33 @@ def test_up_twice_status_down_twice_then_up(spare_env: dict[str, str]) -> None:
     assert f"{len(topic_names())} created, partitions 2" in first.stdout
     assert "127.0.0.1:19092" in first.stdout
     assert "http://127.0.0.1:19200" in first.stdout
+    assert "Prometheus     http://127.0.0.1:19090" in first.stdout
 
     second = _infra("up", spare_env)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Kafka already running" in second.stdout
     assert "Elasticsearch already running" in second.stdout
+    assert "Prometheus already running" in second.stdout
     assert "topics: all present" in second.stdout
 
     running = _infra("status", spare_env)
     assert running.returncode == 0
-    assert running.stdout.count("running, healthy") == 2
+    assert running.stdout.count("running, healthy") == 3
     assert spare_env["TWEETCARE_STATE_DIR"] in running.stdout
 
     stopped = _infra("down", spare_env)
     assert stopped.returncode == 0
     assert "Kafka stopped" in stopped.stdout
     assert "Elasticsearch stopped" in stopped.stdout
+    assert "Prometheus stopped" in stopped.stdout
     again = _infra("down", spare_env)
     assert again.returncode == 0
     assert "Kafka is not running" in again.stdout
     assert "Elasticsearch is not running" in again.stdout
+    assert "Prometheus is not running" in again.stdout
     after = _infra("status", spare_env)
     assert after.returncode == 3
-    assert after.stdout.count("not running") == 2
+    assert after.stdout.count("not running") == 3
 
     restarted = _infra("up", spare_env)
     assert restarted.returncode == 0, restarted.stdout + restarted.stderr
