@@ -100,7 +100,10 @@ def _infra_down() -> None:
 
 
 def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> None:
+    from services.localinfra.settings import InfraSettings
+
     api = f"http://{settings.api_host}:{settings.api_port}"
+    prometheus = load_settings(InfraSettings).prometheus_url
     lines = [
         f"tweetcare is running (ready in {time.monotonic() - began:.0f}s)",
         "",
@@ -112,6 +115,7 @@ def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> Non
         f"/metrics (ingest)",
         f"                   http://127.0.0.1:{settings.triage_metrics_port}/metrics (triage)   "
         f"http://127.0.0.1:{settings.sla_metrics_port}/metrics (sla)",
+        f"  prometheus       {prometheus}/api/v1/alerts (HTTP API; the web UI is in Docker's)",
         f"  logs             {settings.demo_state_dir}/*.log",
         "",
         "  Ctrl-C (or `make down` from another shell) stops everything the demo started.",
