@@ -13,8 +13,10 @@ from types import FrameType
 from typing import Any
 
 from services.demo import supervisor
+from services.demo.namespace import Namespace, NamespaceError, create_topics
 from services.demo.settings import DemoSettings
 from services.plumbing.cli_support import command_group
+from services.plumbing.contracts.codecs import TopicName
 from services.plumbing.settings import load_settings
 
 POLICY = Path(__file__).with_name("demo-policy.yaml")
@@ -25,11 +27,16 @@ def _say(message: str) -> None:
     print(f"tweetcare demo: {message}", flush=True)
 
 
-def _children(settings: DemoSettings, args: argparse.Namespace) -> list[supervisor.Child]:
+def children(
+    settings: DemoSettings, *, generated: bool = True, replay: list[str] | None = None
+) -> list[supervisor.Child]:
+    """The demo's processes: the four services, and ``tweetcare ingest replay *replay`` when
+    given. ``generated=False`` runs ingest without its generated stream (something else feeds
+    ``tweets.raw``: a replay, or the pipeline benchmark)."""
     run = supervisor.python_module
     api = f"http://{settings.api_host}:{settings.api_port}"
-    ingest = ["ingest", "run"] + (["--no-generate"] if args.replay else [])
-    children = [
+    ingest = ["ingest", "run"] + ([] if generated else ["--no-generate"])
+    found = [
         supervisor.Child("triage", run("triage", "run"),
                          f"http://127.0.0.1:{settings.triage_metrics_port}/healthz"),
         supervisor.Child("sla", run("sla", "run"),
@@ -38,28 +45,38 @@ def _children(settings: DemoSettings, args: argparse.Namespace) -> list[supervis
         supervisor.Child("ingest", run(*ingest),
                          f"http://127.0.0.1:{settings.ingest_metrics_port}/healthz"),
     ]  # fmt: skip
-    if args.replay:
-        children.append(
-            supervisor.Child(
-                "replay",
-                run(
-                    "ingest",
-                    "replay",
-                    str(args.replay),
-                    "--format",
-                    args.format,
-                    "--speed",
-                    args.speed,
-                    "--rebase-to-now",
-                ),
-                None,
-            )
-        )
-    return children
+    if replay:
+        found.append(supervisor.Child("replay", run("ingest", "replay", *replay), None))
+    return found
 
 
-async def _seed(settings: DemoSettings) -> dict[str, str]:
-    """Demo tokens (an agent and a supervisor) and the canned replies, once."""
+def _children(
+    settings: DemoSettings, args: argparse.Namespace, raw_topic: str
+) -> list[supervisor.Child]:
+    if not args.replay:
+        return children(settings)
+    replay = [str(args.replay), "--format", args.format, "--speed", args.speed, "--rebase-to-now",
+              "--topic", raw_topic]  # fmt: skip
+    return children(settings, generated=False, replay=replay)
+
+
+def _namespaced(settings: DemoSettings, env: dict[str, str]) -> tuple[str, str]:
+    """With ``TWEETCARE_DEMO_NAMESPACE``: its topics created and the services' settings in
+    ``env``; returns (index prefix, raw topic) the demo uses."""
+    if not settings.demo_namespace:
+        return settings.es_index_prefix, TopicName.TWEETS_RAW.value
+    space = Namespace(settings.demo_namespace, settings.es_index_prefix)
+    create_topics(settings.kafka_bootstrap, space.topics(), settings.kafka_partitions,
+                  settings.kafka_replication)  # fmt: skip
+    env.update(space.env())
+    env.setdefault("TWEETCARE_X_STATE_DIR", str(settings.demo_state_dir / "ingest"))
+    _say(f"namespace {space.name}: topics {space.named('*')}, indices {space.index_prefix}-*")
+    return space.index_prefix, space.values()["ingest_tweets_topic"]
+
+
+async def seed(settings: DemoSettings, index_prefix: str | None = None) -> dict[str, str]:
+    """Demo tokens (an agent and a supervisor) and the canned replies, once, in the read model
+    under ``index_prefix`` (default: the settings' prefix)."""
     from elasticsearch import AsyncElasticsearch
 
     from services.api.stored import DocStore
@@ -67,12 +84,13 @@ async def _seed(settings: DemoSettings) -> dict[str, str]:
     from services.demo.canned import CANNED
     from services.plumbing.contracts.actions import Role
 
+    prefix = index_prefix or settings.es_index_prefix
     es = AsyncElasticsearch(settings.es_url, request_timeout=30)
     try:
-        store = TokenStore(es, settings.es_index_prefix, cache_s=0)
+        store = TokenStore(es, prefix, cache_s=0)
         agent, _ = await store.create("Demo Agent", Role.AGENT)
         boss, _ = await store.create("Demo Supervisor", Role.SUPERVISOR)
-        canned = DocStore(es, f"{settings.es_index_prefix}-canned")
+        canned = DocStore(es, f"{prefix}-canned")
         if not await canned.list():
             for reply in CANNED:
                 await canned.create(dict(reply), "demo")
@@ -81,7 +99,7 @@ async def _seed(settings: DemoSettings) -> dict[str, str]:
         await es.close()
 
 
-def _infra_up() -> tuple[int, bool]:
+def infra_up() -> tuple[int, bool]:
     """Start Kafka and Elasticsearch unless they run; (status, whether we started them)."""
     from services.localinfra import elasticsearch, kafka
     from services.localinfra.cli import up
@@ -92,7 +110,7 @@ def _infra_up() -> tuple[int, bool]:
     return up(infra), not running
 
 
-def _infra_down() -> None:
+def infra_down() -> None:
     from services.localinfra.cli import down
     from services.localinfra.settings import InfraSettings
 
@@ -129,13 +147,18 @@ def _demo(args: argparse.Namespace) -> int:
     stopped = supervisor.stop_recorded(settings.demo_state_dir)
     if stopped:
         _say(f"stopped the services a previous demo left running: {', '.join(stopped)}")
-    status, started_infra = _infra_up()
+    status, started_infra = infra_up()
     if status != 0:
         return status
     env = dict(os.environ)
     env.setdefault("TWEETCARE_SLA_POLICY", str(POLICY))
     env.setdefault("TWEETCARE_TRIAGE_CONFIG", str(ROUTING))
     env.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        prefix, raw_topic = _namespaced(settings, env)
+    except NamespaceError as exc:
+        _say(str(exc))
+        return 2
     running: list[supervisor.Running] = []
 
     def on_signal(signum: int, _: FrameType | None) -> None:
@@ -146,13 +169,15 @@ def _demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         _say(f"starting triage, sla, api and ingest (logs in {settings.demo_state_dir})")
-        running = supervisor.start(_children(settings, args), settings.demo_state_dir, env)
+        running = supervisor.start(
+            _children(settings, args, raw_topic), settings.demo_state_dir, env
+        )
         dead = supervisor.wait_ready(running, settings.demo_ready_timeout_s, _say)
         if dead is not None:
             _say(f"{dead.child.name} stopped while starting; the end of {dead.log}:")
             print(supervisor.last_lines(dead), file=sys.stderr)
             return 1
-        tokens = asyncio.run(_seed(settings))
+        tokens = asyncio.run(seed(settings, prefix))
         _banner(settings, tokens, began)
         deadline = time.monotonic() + args.duration if args.duration else None
         while deadline is None or time.monotonic() < deadline:
@@ -174,7 +199,7 @@ def _demo(args: argparse.Namespace) -> int:
         _say("stopping the services...")
         supervisor.stop(running, settings.demo_state_dir)
         if started_infra and not args.keep_infra:
-            _infra_down()
+            infra_down()
         _say("stopped")
 
 

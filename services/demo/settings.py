@@ -18,3 +18,6 @@ class DemoSettings(KafkaSettings, ElasticsearchSettings):
     triage_metrics_port: int = 8002
     sla_metrics_port: int = 8003
     demo_ready_timeout_s: float = Field(default=180.0, gt=0)
+    demo_namespace: str = Field(
+        default="", description="Topics, groups and indices of their own (services.demo.namespace)"
+    )
