@@ -1,4 +1,5 @@
-"""The model's features and file format, on our own sentences (the shared data is elsewhere)."""
+"""The model's features and file format, on our own sentences (the shared data is elsewhere);
+the trained model is the session's (``trained``, in conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import copy
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +16,9 @@ from scipy import sparse
 from services.triage import features
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
-from services.triage.model import FORMAT, ModelError, TextModel, dense_features
-from services.triage.training import _log_count_ratio, train, train_tone
+from services.triage.model import FORMAT, ModelError, TextModel, base_dense, dense_features
+from services.triage.training import C_GRID, NB_C_GRID, _log_count_ratio, train, train_tone
+from tests.factories import labelled
 
 TEXTS = [
     "@AcmeHelp my parcel never came and nobody answers!!",
@@ -79,61 +80,67 @@ def test_signals_scale_the_rules_scores_and_read_the_raw_text() -> None:
     assert features.signals([], np.zeros((0, 2))).shape == (0, len(features.SIGNALS))
 
 
-THINGS = ("order", "parcel", "refund", "card", "app")
-PROBLEMS = ("never arrived", "is broken again", "was charged twice", "still missing")
-PRAISE = ("thanks for the", "love the new", "great job on my", "quick help with my")
-
-
-@pytest.fixture(scope="module")
-def model() -> TextModel:
-    complaints = [f"@acme my {thing} {problem}" for thing in THINGS for problem in PROBLEMS]
-    others = [f"@acme {praise} {thing}" for thing in THINGS for praise in PRAISE]
-    others += [f"lovely {day} at the beach with friends" for day in ("sunday", "morning")]
-    values = ["1"] * len(complaints) + ["0"] * len(others)
-    return train(
-        {"complaint": (complaints + others, values)},
-        now=datetime(2026, 11, 22, tzinfo=UTC),
-        sources=["ours"],
-    )
-
-
-def test_batch_and_one_by_one_classification_agree(model: TextModel) -> None:
+def test_batch_and_one_by_one_classification_agree(trained: TextModel) -> None:
     facts = [TweetFacts(id=str(i), text=t) for i, t in enumerate(TEXTS)]
-    together = classify_batch(facts, TriageConfig(), model)
-    alone = [classify_batch([f], TriageConfig(), model)[0] for f in facts]
+    together = classify_batch(facts, TriageConfig(), trained)
+    alone = [classify_batch([f], TriageConfig(), trained)[0] for f in facts]
     assert together == alone
-    assert classify_batch([], TriageConfig(), model) == []
+    assert [t.complaint for t in together[:2]] == [True, False]
+    assert "model" in {r.rule for r in together[0].reasons if r.field == "complaint"}
+    assert classify_batch([], TriageConfig(), trained) == []
+
+
+def test_a_trained_model_saves_loads_and_decides(trained: TextModel, tmp_path: Path) -> None:
+    trained.save(tmp_path / "model")
+    loaded = TextModel.load(tmp_path / "model")
+    assert loaded.version == trained.version
+    assert loaded.version.startswith(f"{FORMAT}-20261122-")
+    assert loaded.langs == ["en"]  # 50 English texts: trusted on English, on nothing else
+    complaint, sentiment = loaded.labels["complaint"], loaded.labels["sentiment"]
+    assert (complaint.threshold, complaint.margin) == (0.5, 0.0)
+    assert complaint.c in C_GRID
+    assert (sentiment.threshold, sentiment.c in NB_C_GRID) == (None, True)
+    assert loaded.tone is not None
+    new = ["@acme my card still missing", "@acme love the new parcel"]
+    assert [label for label, _ in loaded.predict(new, np.zeros((2, 2)))["complaint"]] == ["1", "0"]
+    triages = classify_batch(
+        [TweetFacts(id="1", text="@acme my refund still missing, two weeks now")],
+        TriageConfig(),
+        loaded,
+    )
+    assert triages[0].complaint is True
+    assert {r.rule for r in triages[0].reasons if r.field == "complaint"} == {"model"}
 
 
 def test_a_model_of_another_format_is_refused_with_what_to_do(
-    model: TextModel, tmp_path: Path
+    trained: TextModel, tmp_path: Path
 ) -> None:
-    legacy = copy.copy(model)
+    legacy = copy.copy(trained)
     del legacy.__dict__["format"]  # as pickled before formats were named
-    older = tuple((old, replace(model, format=old)) for old in ("lr1", "lr2", "lr3"))
+    older = tuple((old, replace(trained, format=old)) for old in ("lr1", "lr2", "lr3"))
     for name, old in (*older, ("legacy", legacy)):
         old.save(tmp_path / name)
         with pytest.raises(ModelError, match=r"older format.*triage train"):
             TextModel.load(tmp_path / name)
-    model.save(tmp_path / "new")
+    trained.save(tmp_path / "new")
     assert TextModel.load(tmp_path / "new").format == FORMAT
 
 
-def test_a_three_class_model_decides_by_its_scores_with_softmax_confidence() -> None:
-    texts = ["@acme my order never arrived", "@acme love the new app", "@acme what time is it"]
-    texts *= 6
-    values = ["negative", "positive", "neutral"] * 6
-    learned = train(
-        {"sentiment": (texts, values)}, now=datetime(2026, 11, 22, tzinfo=UTC), sources=["ours"]
-    ).labels["sentiment"]
-    grams = features.grams(texts[:3])
-    dense = dense_features(texts[:3], grams, np.zeros((3, 2)), None)
+def test_a_three_class_model_decides_by_its_scores_with_softmax_confidence(
+    trained: TextModel,
+) -> None:
+    learned = trained.labels["sentiment"]
+    texts = [labelled.COMPLAINTS[0], labelled.PRAISING[0], labelled.ASKING[0]]
+    grams = features.grams(texts)
+    rule_scores = features.rule_scores(texts, ["en"] * len(texts))
+    dense = dense_features(texts, grams, rule_scores, trained.tone)
     probs = learned.probabilities(grams, dense)
     raw = grams.scores(learned.idf, learned.coef[:, : features.COLUMNS])
     raw += dense @ learned.coef[:, features.COLUMNS :].T + learned.intercept
     assert probs.sum(axis=1) == pytest.approx(np.ones(3))
     assert probs.argmax(axis=1).tolist() == raw.argmax(axis=1).tolist()
-    assert [label for label, _ in learned.predict(grams, dense)] == values[:3]
+    decided = [label for label, _ in learned.predict(grams, dense)]
+    assert decided == ["negative", "positive", "neutral"]
     assert probs.max(axis=1) == pytest.approx(np.exp(raw.max(axis=1)) / np.exp(raw).sum(axis=1))
 
 
@@ -153,38 +160,19 @@ def test_the_words_come_with_the_n_grams_in_order_and_by_text() -> None:
     assert features.words(["Late"]).hashes.tolist() == features.words(["late"]).hashes.tolist()
 
 
-PAIRS = (
-    [
-        (f"@acme my {thing} {problem}", "We're so sorry, please DM us")
-        for thing in THINGS
-        for problem in PROBLEMS
-    ]
-    + [
-        (f"@acme {praise} {thing}", "Glad to hear it, enjoy!")
-        for thing in THINGS
-        for praise in PRAISE
-    ]
-    + [(f"@acme where can I find my {thing}?", "It is under Settings.") for thing in THINGS]
-)
-
-
-def test_a_model_with_a_reply_tone_feeds_it_to_every_label(tmp_path: Path) -> None:
-    tone = train_tone(PAIRS)
+def test_a_reply_tone_feeds_every_label(trained: TextModel) -> None:
+    tone = trained.tone
+    assert tone is not None
     assert tone.classes == ["negative", "neutral", "positive"]
-    texts = [customer for customer, _ in PAIRS]
-    values = ["1"] * 20 + ["0"] * 25
-    now = datetime(2026, 11, 22, tzinfo=UTC)
-    plain = train({"complaint": (texts, values)}, now=now, sources=["ours"])
-    toned = train({"complaint": (texts, values)}, now=now, sources=["ours"], tone=tone)
-    extra = toned.labels["complaint"].coef.shape[1] - plain.labels["complaint"].coef.shape[1]
-    assert extra == len(tone.classes)
-    assert toned.version != plain.version
-    assert toned.meta["reply_tone"] is True
-    toned.save(tmp_path / "toned")
-    loaded = TextModel.load(tmp_path / "toned")
-    assert loaded.tone is not None
-    new = ["@acme my card still missing", "@acme love the new parcel"]
-    assert [label for label, _ in loaded.predict(new, np.zeros((2, 2)))["complaint"]] == ["1", "0"]
+    # Without inputs a label has the n-gram columns and the base dense features; the tone adds
+    # one column per tone to every label (sentiment takes no other input).
+    base = base_dense(TEXTS[:1], features.grams(TEXTS[:1]), np.zeros((1, 2))).shape[1]
+    assert trained.labels["sentiment"].coef.shape[1] == features.COLUMNS + base + 3
+    assert trained.meta["reply_tone"] is True
+    # The version names the tone too (training nothing more: the labels are given).
+    untoned = train({}, now=labelled.TRAINED_AT, sources=["ours"], given=trained.labels)
+    toned = train({}, now=labelled.TRAINED_AT, sources=["ours"], given=trained.labels, tone=tone)
+    assert toned.version != untoned.version
 
 
 def test_a_reply_tone_needs_more_than_one_tone() -> None:
@@ -192,45 +180,32 @@ def test_a_reply_tone_needs_more_than_one_tone() -> None:
         train_tone([("@acme where is it", "Here."), ("@acme and this", "There.")])
 
 
-def test_the_labels_scored_together_equal_each_label_scored_alone() -> None:
-    tone = train_tone(PAIRS)
-    texts = [customer for customer, _ in PAIRS]
-    model = train(
-        {"complaint": (texts, ["1"] * 20 + ["0"] * 25)},
-        now=datetime(2026, 11, 22, tzinfo=UTC),
-        sources=["ours"],
-        tone=tone,
-    )
+def test_the_labels_scored_together_equal_each_label_scored_alone(trained: TextModel) -> None:
+    assert trained.tone is not None
     grams = features.grams(TEXTS)
-    together = model._scoring().scores(grams)
-    for label in (model.labels["complaint"], tone):
+    together = trained._scoring().scores(grams)
+    for label in (*trained.labels.values(), trained.tone):
         alone = grams.scores(label.idf, label.coef[:, : features.COLUMNS])
         assert np.allclose(together[label.name], alone, rtol=1e-5, atol=1e-6)
 
 
-def test_sentiment_feeds_complaint_trained_together_or_given() -> None:
-    now = datetime(2026, 11, 22, tzinfo=UTC)
-    texts = [customer for customer, _ in PAIRS]
-    complaint = (texts, ["1"] * 20 + ["0"] * 25)
-    sentiment = (texts, ["negative"] * 20 + ["positive"] * 20 + ["neutral"] * 5)
-    both = train({"complaint": complaint, "sentiment": sentiment}, now=now, sources=["ours"])
-    assert both.labels["complaint"].inputs == ("sentiment",)
-    assert both.labels["sentiment"].inputs == ()
-    assert both.meta["labels"]["complaint"]["inputs"] == ["sentiment"]
-    alone = train({"complaint": complaint}, now=now, sources=["ours"])
-    extra = both.labels["complaint"].coef.shape[1] - alone.labels["complaint"].coef.shape[1]
-    assert extra == 3
+def test_sentiment_feeds_complaint_trained_together_or_given(trained: TextModel) -> None:
+    complaint, sentiment = trained.labels["complaint"], trained.labels["sentiment"]
+    assert complaint.inputs == ("sentiment",)
+    assert sentiment.inputs == ()
+    assert trained.meta["labels"]["complaint"]["inputs"] == ["sentiment"]
+    # Both have the tone's columns; complaint has one more per sentiment class.
+    assert complaint.coef.shape[1] - sentiment.coef.shape[1] == 3
+    # The one model a test trains: complaint again, with the sentiment label given.
     given = train(
-        {"complaint": complaint},
-        now=now,
+        {"complaint": (labelled.TEXTS, labelled.COMPLAINT)},
+        now=labelled.TRAINED_AT,
         sources=["ours"],
-        given={"sentiment": both.labels["sentiment"]},
+        tone=trained.tone,
+        given={"sentiment": sentiment},
     )
-    assert np.allclose(given.labels["complaint"].coef, both.labels["complaint"].coef)
-    facts = [TweetFacts(id=str(i), text=t) for i, t in enumerate(TEXTS)]
-    together = classify_batch(facts, TriageConfig(), both)
-    assert together == [classify_batch([f], TriageConfig(), both)[0] for f in facts]
-    assert [t.complaint for t in together[:2]] == [True, False]
+    assert given.labels["sentiment"] is sentiment
+    assert np.allclose(given.labels["complaint"].coef, complaint.coef)
 
 
 def test_the_running_service_does_not_import_the_training_stack() -> None:
