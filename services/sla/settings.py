@@ -28,7 +28,7 @@ class SlaSettings(KafkaSettings):
     )
     sla_batch_size: int = Field(default=500, gt=0, description="Most inputs applied per batch")
     sla_batch_seconds: float = Field(
-        default=0.01, gt=0, description="Longest wait to fill a batch (seconds)"
+        default=0.05, gt=0, description="Longest wait to fill a batch (seconds)"
     )
     sla_policy: Path | None = Field(default=None, description="SLA policy YAML (default: 60m)")
     sla_timer_interval: float = Field(default=0.02, gt=0, description="Seconds between looks")
