@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.ingest.echo import posted_reply
 from services.ingest.metrics import IngestMetrics
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.consumer_metrics import consumer_metrics
 from services.plumbing.contracts.codecs import (
     DEAD_LETTERS,
     OUTBOX_REPLIES,
@@ -73,34 +74,44 @@ async def run_outbox(
     tweets_topic: str = TWEETS_RAW.topic,
 ) -> None:
     """The loop; ``on_echo`` tells the duplicate window about an echo (False: already seen);
-    ``clock`` dates dead letters."""
+    ``clock`` dates dead letters. Batches and commits are timed as :data:`CONSUMER` in
+    ``metrics``' registry (:mod:`services.plumbing.consumer_metrics`)."""
+    timing = consumer_metrics(metrics.registry)
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=200, max_records=100)
-        for tp, records in batches.items():
-            for record in records:
-                decoded = decode(
-                    OUTBOX_REPLIES, Record.of(record), consumer=CONSUMER, now=clock.now()
-                )
-                if isinstance(decoded, DeadLetter):
-                    metrics.dead_letters.labels(tp.topic, decoded.reason_code.value).inc()
-                    await producer.send_and_wait(
-                        dlq_topic(tp.topic), DEAD_LETTERS.encode(decoded), key=record.key
-                    )
-                    continue
-                result, echo = await handle(decoded, poster)
-                metrics.outbox.labels(result.status).inc()
-                key = decoded.case_key.encode()
-                sends = [await producer.send(results_topic, OUTBOX_RESULTS.encode(result), key=key)]
-                if echo is not None and (on_echo is None or on_echo(echo)):
-                    sends.append(
-                        await producer.send(tweets_topic, TWEETS_RAW.encode(echo), key=key)
-                    )
-                    metrics.published.labels(echo.source.value).inc()
-                await asyncio.gather(*sends)
-                log.info(
-                    "outbox reply handled",
-                    extra={"reply_id": decoded.reply_id, "case_id": decoded.case_id,
-                           "status": result.status, "error_code": result.error_code},
-                )  # fmt: skip
-        if batches:
+        if not batches:
+            continue
+        with timing.processing(CONSUMER):
+            await _handle_batch(batches, producer, poster, metrics, on_echo, clock,
+                                results_topic, tweets_topic)  # fmt: skip
+        with timing.committing(CONSUMER):
             await consumer.commit()
+
+
+async def _handle_batch(
+    batches: dict[Any, list[Any]], producer: AIOKafkaProducer, poster: Poster,
+    metrics: IngestMetrics, on_echo: Callable[[TweetEvent], bool] | None, clock: Clock,
+    results_topic: str, tweets_topic: str,
+) -> None:  # fmt: skip
+    for tp, records in batches.items():
+        for record in records:
+            decoded = decode(OUTBOX_REPLIES, Record.of(record), consumer=CONSUMER, now=clock.now())
+            if isinstance(decoded, DeadLetter):
+                metrics.dead_letters.labels(tp.topic, decoded.reason_code.value).inc()
+                await producer.send_and_wait(
+                    dlq_topic(tp.topic), DEAD_LETTERS.encode(decoded), key=record.key
+                )
+                continue
+            result, echo = await handle(decoded, poster)
+            metrics.outbox.labels(result.status).inc()
+            key = decoded.case_key.encode()
+            sends = [await producer.send(results_topic, OUTBOX_RESULTS.encode(result), key=key)]
+            if echo is not None and (on_echo is None or on_echo(echo)):
+                sends.append(await producer.send(tweets_topic, TWEETS_RAW.encode(echo), key=key))
+                metrics.published.labels(echo.source.value).inc()
+            await asyncio.gather(*sends)
+            log.info(
+                "outbox reply handled",
+                extra={"reply_id": decoded.reply_id, "case_id": decoded.case_id,
+                       "status": result.status, "error_code": result.error_code},
+            )  # fmt: skip

@@ -25,6 +25,7 @@ from services.ingest.bridge import Gate, ThreadSink
 from services.ingest.dedupe import Admission, SeenWindow
 from services.ingest.generator import generate
 from services.ingest.metrics import IngestMetrics
+from services.ingest.outbox_loop import CONSUMER as OUTBOX_GROUP
 from services.ingest.outbox_loop import run_outbox
 from services.ingest.pacing import Pacing
 from services.ingest.replay import replay
@@ -39,6 +40,7 @@ from services.ingest.xapi.polling import Poller, resolve_user_ids
 from services.ingest.xapi.rules import brand_rules
 from services.ingest.xapi.stream import StreamConsumer
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.consumer_metrics import CountedRebalances, consumer_metrics
 from services.plumbing.contracts.codecs import OUTBOX_RESULTS
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.loops import keep_running
@@ -84,12 +86,16 @@ async def serve(
             key=result.case_key.encode(),
         )  # fmt: skip
     consumer = AIOKafkaConsumer(
-        settings.ingest_replies_topic, bootstrap_servers=settings.kafka_bootstrap,
-        group_id="tweetcare-ingest-outbox", enable_auto_commit=False,
-        auto_offset_reset="earliest", client_id="tweetcare-ingest-outbox",
+        bootstrap_servers=settings.kafka_bootstrap, group_id=OUTBOX_GROUP,
+        enable_auto_commit=False, auto_offset_reset="earliest", client_id=OUTBOX_GROUP,
     )  # fmt: skip
+    consumers = consumer_metrics(registry)
+    consumers.watch(OUTBOX_GROUP)
+    consumer.subscribe(
+        [settings.ingest_replies_topic], listener=CountedRebalances(consumers, OUTBOX_GROUP)
+    )
     await consumer.start()
-    aiokafka_lag(consumer, "tweetcare-ingest-outbox", registry)
+    aiokafka_lag(consumer, OUTBOX_GROUP, registry)
 
     def posting() -> Coroutine[Any, Any, None]:
         return run_outbox(

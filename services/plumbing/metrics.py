@@ -22,6 +22,8 @@ class DlqMetrics:
     """Counts messages sent to a dead-letter topic, by source topic and reason code."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        # Kept for what plumbing registers beside a service's own metrics (consumer metrics).
+        self.registry = registry
         self.dead_letters = Counter(
             "tweetcare_dead_letters",
             "Messages sent to a dead-letter topic, by source topic and reason",

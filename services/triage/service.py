@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.plumbing import heap
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.consumer_metrics import faust_consumer_metrics
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.lag import faust_lag
 from services.plumbing.metrics import new_registry
@@ -47,6 +48,8 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
     metrics = TriageMetrics(registry)
     add_ops_pages(app, registry)
     faust_lag(app, registry)
+    consumers = faust_consumer_metrics(app, registry)
+    group = settings.triage_app_id
     config = ConfigFile(settings.triage_config)
     model = TextModel.load(Path(settings.triage_model)) if settings.triage_model else None
     metrics.model.labels(model_version(model)).set(1)
@@ -60,21 +63,22 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         async for events in stream.take_events(
             settings.triage_batch_size, within=settings.triage_batch_seconds
         ):
-            consumed = [Record.of(e.message) for e in events]
-            outgoing = triage_messages(consumed, config.current, model, metrics, clock.now())
-            if not producers:
-                producers.append(make_producer(settings, client_id=settings.triage_app_id))
-                await producers[0].start()
-            producer = producers[0]
-            # One record batch per partition, delivered before faust acknowledges the offsets.
-            await asyncio.gather(
-                *await send_records(
-                    producer, triaged, [(o.key, o.value) for o in outgoing if not o.dead], keys
-                ),
-                *await send_records(
-                    producer, dead, [(o.key, o.value) for o in outgoing if o.dead], keys
-                ),
-            )
+            with consumers.processing(group):
+                consumed = [Record.of(e.message) for e in events]
+                outgoing = triage_messages(consumed, config.current, model, metrics, clock.now())
+                if not producers:
+                    producers.append(make_producer(settings, client_id=settings.triage_app_id))
+                    await producers[0].start()
+                producer = producers[0]
+                # One record batch per partition, delivered before faust acknowledges the offsets.
+                await asyncio.gather(
+                    *await send_records(
+                        producer, triaged, [(o.key, o.value) for o in outgoing if not o.dead], keys
+                    ),
+                    *await send_records(
+                        producer, dead, [(o.key, o.value) for o in outgoing if o.dead], keys
+                    ),
+                )
             sent_at = clock.now()
             for item in outgoing:
                 if item.received_at is not None:

@@ -25,6 +25,18 @@ def lag_samples(text: str, metric: str = LAG) -> Samples:
     }
 
 
+def consumer_samples(text: str, group: str) -> dict[str, float]:
+    """``group``'s rebalance count and batch and commit counts on the page, by name without
+    ``tweetcare_kafka_consumer_`` (``rebalances_total``, ``batch_seconds_count``, ...)."""
+    prefix = "tweetcare_kafka_consumer_"
+    return {
+        s.name.removeprefix(prefix): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name.startswith(prefix) and s.labels.get("group") == group and "le" not in s.labels
+    }
+
+
 def page(url: str) -> Callable[[], str]:
     return lambda: httpx.get(url, timeout=10).text
 

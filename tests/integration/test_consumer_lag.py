@@ -33,6 +33,7 @@ from tests.integration.scrape import (
     COMMITTED_LAG,
     LAG,
     Samples,
+    consumer_samples,
     lag_samples,
     page,
     wait_for_lag,
@@ -176,10 +177,16 @@ def test_the_triage_worker_reports_its_lag_on_its_metrics_page(
         out = consume(kafka_bootstrap, triaged, 12, timeout_s=90, proc=proc)
         lag = wait_for_lag(metrics, caught_up)
         committed = wait_for_lag(metrics, caught_up, COMMITTED_LAG)
+        page_text = metrics()
     log = (tmp_path / "triage.log").read_text(errors="replace")[-3000:]
     assert len(out) == 12, log
     assert lag == caught_up, log
     assert committed == caught_up, log
+    # Joined once (faust's on_rebalance_complete), took batches, committed what it took.
+    seen = consumer_samples(page_text, app_id)
+    assert seen["rebalances_total"] >= 1, seen
+    assert seen["batch_seconds_count"] >= 1, seen
+    assert seen["commit_seconds_count"] >= 1, seen
 
 
 @pytest.mark.elasticsearch
@@ -233,3 +240,7 @@ def test_the_indexer_reports_its_lag_and_committed_lag(
     assert lag == {(group, t, p): 0.0 for t in (tweets, cases) for p in range(2)}
     # Only partitions it committed in have a committed offset: the empty cases topic has none.
     assert committed == {(group, tweets, p): 0.0 for p in range(2)}
+    seen = consumer_samples(exposition(registry).decode(), group)
+    assert seen["rebalances_total"] >= 1, seen
+    assert seen["batch_seconds_count"] >= 1, seen
+    assert seen["commit_seconds_count"] >= 1, seen

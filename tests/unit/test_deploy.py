@@ -134,13 +134,16 @@ def _known_metrics() -> set[str]:
 
     from services.api.metrics import ApiMetrics
     from services.ingest.metrics import IngestMetrics
+    from services.plumbing.consumer_metrics import consumer_metrics
     from services.plumbing.lag import consumer_lag
     from services.sla.metrics import SlaMetrics
     from services.triage.metrics import TriageMetrics
 
     names = {"up"}
-    # consumer_lag: every consuming service registers its consumers' lag in its own registry.
-    for cls in (ApiMetrics, IngestMetrics, SlaMetrics, TriageMetrics, consumer_lag):
+    # consumer_lag, consumer_metrics: every consuming service registers its consumers' lag,
+    # rebalances and batch and commit times in its own registry.
+    for cls in (ApiMetrics, IngestMetrics, SlaMetrics, TriageMetrics, consumer_lag,
+                consumer_metrics):  # fmt: skip
         registry = CollectorRegistry()
         cls(registry)
         for family in registry.collect():

@@ -33,6 +33,7 @@ from services.api.readmodel.documents import case_operations, tweet_operation
 from services.api.readmodel.indices import CASE_EVENTS, CASES, KINDS, TWEETS, ensure_indices
 from services.api.settings import ApiSettings
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.consumer_metrics import consumer_metrics
 from services.plumbing.contracts.codecs import (
     CASES_EVENTS,
     DEAD_LETTERS,
@@ -45,6 +46,7 @@ from services.plumbing.contracts.deadletter import DeadLetter
 from services.plumbing.contracts.tweets import TriagedTweet
 from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.lag import aiokafka_lag
+from services.plumbing.metrics import new_registry
 from services.plumbing.records import Record
 
 log = logging.getLogger("tweetcare.api.indexer")
@@ -124,18 +126,24 @@ def _retryable(exc: Exception) -> bool:
 
 
 class _Assigned(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Reports the committed offsets of newly assigned partitions (a restarted group's start)."""
+    """Reports the committed offsets of newly assigned partitions (a restarted group's start),
+    and each assignment to ``rebalanced``."""
 
     def __init__(
-        self, consumer: AIOKafkaConsumer, note: Callable[[str, int, int], None]
-    ) -> None:  # fmt: skip
+        self,
+        consumer: AIOKafkaConsumer,
+        note: Callable[[str, int, int], None],
+        rebalanced: Callable[[], None],
+    ) -> None:
         self._consumer = consumer
         self._note = note
+        self._rebalanced = rebalanced
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         return None
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._rebalanced()
         for tp in assigned:
             offset = await self._consumer.committed(tp)
             if offset is not None:
@@ -158,7 +166,8 @@ class Indexer:
     ) -> None:
         """``producer`` (for dead letters) is made and stopped by :meth:`run` unless given;
         ``metrics``, when given, mirror :attr:`stats` after every batch and retry; ``registry``,
-        when given, gets the consumer's lag (:mod:`services.plumbing.lag`)."""
+        when given, gets the consumer's lag (:mod:`services.plumbing.lag`), rebalances, batch and
+        commit times (:mod:`services.plumbing.consumer_metrics`)."""
         self._es = es
         self.config = config
         self._clock = clock
@@ -166,6 +175,8 @@ class Indexer:
         self._producer = producer
         self._metrics = metrics
         self._registry = registry
+        self._consumers = consumer_metrics(registry or new_registry())
+        self._consumers.watch(config.group_id)
         self._codecs: dict[str, Codec[Any]] = {
             config.tweets_topic: TWEETS_TRIAGED,
             config.cases_topic: CASES_EVENTS,
@@ -209,7 +220,11 @@ class Indexer:
             auto_offset_reset="earliest",
             max_poll_records=self.config.batch_size,
         )
-        consumer.subscribe(list(self._codecs), listener=_Assigned(consumer, self._note_committed))
+        group = self.config.group_id
+        listener = _Assigned(
+            consumer, self._note_committed, lambda: self._consumers.rebalanced(group)
+        )
+        consumer.subscribe(list(self._codecs), listener=listener)
         if self._registry is not None:
             aiokafka_lag(consumer, self.config.group_id, self._registry, committed=self.committed)
         own = self._producer is None
@@ -243,33 +258,36 @@ class Indexer:
         polled: Mapping[TopicPartition, list[Any]],
         stop: asyncio.Event,
     ) -> bool:
-        records = [Record.of(r) for batch in polled.values() for r in batch]
-        now = self._clock.now()
-        ops: list[_Op] = []
-        dead: dict[int, DeadLetter] = {}
-        for i, record in enumerate(records):
-            decoded = decode(self._codecs[record.topic], record, consumer=CONSUMER, now=now)
-            if isinstance(decoded, DeadLetter):
-                dead[i] = decoded
-            elif isinstance(decoded, TriagedTweet):
-                meta, source = tweet_operation(decoded, self.config.prefix)
-                ops.append(_Op(TWEETS, meta, source, i))
-            else:
-                (case_meta, case), (event_meta, event) = case_operations(
-                    decoded, self.config.prefix
+        group = self.config.group_id
+        with self._consumers.processing(group):
+            records = [Record.of(r) for batch in polled.values() for r in batch]
+            now = self._clock.now()
+            ops: list[_Op] = []
+            dead: dict[int, DeadLetter] = {}
+            for i, record in enumerate(records):
+                decoded = decode(self._codecs[record.topic], record, consumer=CONSUMER, now=now)
+                if isinstance(decoded, DeadLetter):
+                    dead[i] = decoded
+                elif isinstance(decoded, TriagedTweet):
+                    meta, source = tweet_operation(decoded, self.config.prefix)
+                    ops.append(_Op(TWEETS, meta, source, i))
+                else:
+                    (case_meta, case), (event_meta, event) = case_operations(
+                        decoded, self.config.prefix
+                    )
+                    ops += [_Op(CASES, case_meta, case, i), _Op(CASE_EVENTS, event_meta, event, i)]
+            refused: dict[int, str] = {}  # record index -> why Elasticsearch will never take it
+            if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
+                return False
+            for i, reason in refused.items():
+                dead[i] = dead_letter_of(
+                    IndexingRefusedError(reason), records[i], consumer=CONSUMER, now=now
                 )
-                ops += [_Op(CASES, case_meta, case, i), _Op(CASE_EVENTS, event_meta, event, i)]
-        refused: dict[int, str] = {}  # record index -> why Elasticsearch will never take it
-        if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
-            return False
-        for i, reason in refused.items():
-            dead[i] = dead_letter_of(
-                IndexingRefusedError(reason), records[i], consumer=CONSUMER, now=now
-            )
-        await self._dead_letters(producer, records, dead)
+            await self._dead_letters(producer, records, dead)
         offsets = {tp: batch[-1].offset + 1 for tp, batch in polled.items()}
         try:
-            await consumer.commit(offsets)
+            with self._consumers.committing(group):
+                await consumer.commit(offsets)
         except CommitFailedError:
             # A rebalance gave the partitions to another member, which repeats the batch;
             # every write is idempotent, so that doubles nothing.
