@@ -12,7 +12,7 @@ demo's routing plus a probe queue, and an SLA policy whose clocks fall due durin
 
 The feed: the benchmark publishes the generated stream to the raw topic itself, through the
 ingest service's publishing path (replay plan, duplicate window, Gate, producer;
-:mod:`bench.pipeline_load`), at exactly ``--rate`` tweets/s, each tweet timed when it is sent.
+:mod:`bench._pipeline_load`), at exactly ``--rate`` tweets/s, each tweet timed when it is sent.
 It does not run ingest in its generated mode because that paces by the generator's event
 time — scenarios a minute, replies minutes later — so its rate over a minute is neither
 ``--rate`` nor steady, and it cannot be raised in steps without a restart. The ingest service
@@ -46,10 +46,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bench import pipeline_services as services_mod
-from bench.pipeline_output import format_table, to_json
-from bench.pipeline_report import Criteria
-from bench.pipeline_session import Session, SessionError
+from bench import _pipeline_services as services_mod
+from bench._pipeline_output import format_table, to_json
+from bench._pipeline_report import Criteria
+from bench._pipeline_session import Session, SessionError
 from services.demo.cli import infra_down, infra_up
 from services.demo.namespace import Namespace, NamespaceError, remove
 from services.demo.settings import DemoSettings

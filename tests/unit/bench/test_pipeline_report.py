@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.pipeline_output import format_table, to_json
-from bench.pipeline_report import (
+from bench._pipeline_output import format_table, to_json
+from bench._pipeline_report import (
     Fire,
     Limits,
     Sample,

@@ -14,10 +14,10 @@ from typing import Any
 
 import orjson
 
-from bench.pipeline_es import es_limit, run_documents
-from bench.pipeline_kafka import LagSampler, Stage, kafka_limit, read_topic
-from bench.pipeline_load import Feeder, Probes, event_pool
-from bench.pipeline_report import (
+from bench._pipeline_es import es_limit, run_documents
+from bench._pipeline_kafka import LagSampler, Stage, kafka_limit, read_topic
+from bench._pipeline_load import Feeder, Probes, event_pool
+from bench._pipeline_report import (
     MACHINE,
     Criteria,
     Fire,
@@ -29,7 +29,7 @@ from bench.pipeline_report import (
     overdue_unfired,
     step_report,
 )
-from bench.pipeline_services import Services, cpu_seconds, infra_pids
+from bench._pipeline_services import Services, cpu_seconds, infra_pids
 from services.demo.cli import seed
 from services.demo.namespace import Namespace
 from services.demo.settings import DemoSettings

@@ -14,8 +14,8 @@ from kafka import KafkaAdminClient
 from kafka import TopicPartition as SyncPartition
 from kafka.admin import OffsetSpec
 
+from bench._pipeline_report import Sample
 from bench._topics import throwaway_topic
-from bench.pipeline_report import Sample
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
 from services.plumbing.settings import KafkaSettings
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from bench.pipeline_report import MACHINE, Limits, StepReport, Summary, highest_sustained
+from bench._pipeline_report import MACHINE, Limits, StepReport, Summary, highest_sustained
 
 
 def to_json(

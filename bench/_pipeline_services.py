@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.pipeline_load import PROBE_HANDLE, PROBE_QUEUE
+from bench._pipeline_load import PROBE_HANDLE, PROBE_QUEUE
 from services.demo import supervisor
 from services.demo.cli import ROUTING, children
 from services.demo.namespace import Namespace, create_topics

@@ -12,7 +12,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
-from bench.pipeline_kafka import read_topic
+from bench._pipeline_kafka import read_topic
 from services.api.readmodel.documents import case_operations, tweet_operation
 from services.api.readmodel.indices import ensure_indices
 from services.plumbing.contracts.codecs import CASES_EVENTS, TWEETS_TRIAGED
