@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TWEETCARE := $(BIN)/tweetcare
 
-.PHONY: help setup browser test lint types unit up down status demo bench clean-venv
+.PHONY: help setup browser test lint types unit up down status demo bench dashboards clean-venv
 
 help:
 	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench   run the benchmarks under bench/ and print their figures"
 	@echo "make up | down | status    local Kafka + Elasticsearch"
 	@echo "make lint | types | unit   the checks one by one (unit needs no infrastructure)"
+	@echo "make dashboards   regenerate deploy/grafana/dashboards/*.json from services/dashboards"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed: set PYTHON=python3.11")'
@@ -76,6 +77,11 @@ bench: setup
 	  module=$$(basename $$script .py); echo "== bench.$$module"; \
 	  $(BIN)/python -m bench.$$module || status=1; \
 	done; exit $$status
+
+# deploy/grafana/dashboards/*.json from services/dashboards (tests/unit/test_dashboards.py
+# fails when the committed JSON differs from the generated one).
+dashboards: setup
+	$(TWEETCARE) dashboards write
 
 # The whole system: infrastructure, the four services, a generated bilingual stream; Ctrl-C stops it.
 demo: setup

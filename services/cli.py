@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from services.api.cli import register as register_api
 from services.backtest.cli import register as register_backtest
+from services.dashboards.cli import register as register_dashboards
 from services.demo.cli import register as register_demo
 from services.ingest.cli import register as register_ingest
 from services.localinfra.cli import register as register_infra
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_backtest(register_sla(commands))  # `sla backtest` composes ingest, triage and sla
     register_api(commands)
     register_demo(commands)
+    register_dashboards(commands)
     return parser
 
 

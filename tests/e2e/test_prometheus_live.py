@@ -53,7 +53,7 @@ def _panel_exprs() -> list[str]:
         target["expr"]
         for path in sorted((REPO_ROOT / "deploy/grafana/dashboards").glob("*.json"))
         for panel in json.loads(path.read_text())["panels"]
-        for target in panel["targets"]
+        for target in panel.get("targets", [])  # rows have none
     ]
 
 
