@@ -6,11 +6,9 @@ import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from services.plumbing.contracts.codecs import TWEETS_RAW
-
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+from tests.fixtures import ReplayFiles
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -41,12 +39,12 @@ def test_generate_jsonl_is_reproducible_from_the_seed() -> None:
     assert texts[0] == texts[1]
 
 
-def test_replay_jsonl_writes_every_conversation_message_of_the_ibm_file() -> None:
-    done = _run(
-        "replay", str(SHARED / "ibm_conversations_dev.json"), "--format", "ibm", "--speed", "max",
-    )  # fmt: skip
+def test_replay_jsonl_writes_every_conversation_message_of_the_ibm_file(
+    replay_files: ReplayFiles,
+) -> None:
+    done = _run("replay", str(replay_files.ibm), "--format", "ibm", "--speed", "max")
     assert done.returncode == 0, done.stderr.decode()
     events = [TWEETS_RAW.decode(line) for line in done.stdout.splitlines()]
-    assert len(events) > 1000
+    assert len(events) == replay_files.ibm_tweets
     assert len({e.tweet_id for e in events}) == len(events)
     assert all(isinstance(e.created_at, datetime) for e in events)

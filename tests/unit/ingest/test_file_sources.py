@@ -1,11 +1,11 @@
-"""The two shared real files become valid tweet events that keep the files' own facts."""
+"""A TWCS file and an IBM file become valid tweet events that keep the files' own facts: ours
+(tests/fixtures) and the shared real ones (``replay_files``)."""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -15,17 +15,18 @@ from services.ingest.replay import FileFormat, load_events
 from services.plumbing.contracts.codecs import TWEETS_RAW
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import MatchKind, TweetEvent
+from tests.fixtures import ReplayFiles
 
 
 @pytest.fixture(scope="module")
-def twcs_rows(data_dir: Path) -> dict[str, dict[str, str]]:
-    with (data_dir / "twcs_sample.csv").open(newline="") as stream:
+def twcs_rows(replay_files: ReplayFiles) -> dict[str, dict[str, str]]:
+    with replay_files.twcs.open(newline="", encoding="utf-8") as stream:
         return {r["tweet_id"]: r for r in csv.DictReader(stream)}
 
 
 @pytest.fixture(scope="module")
-def twcs_events(data_dir: Path) -> list[TweetEvent]:
-    return load_events(data_dir / "twcs_sample.csv", FileFormat.TWCS, [])
+def twcs_events(replay_files: ReplayFiles) -> list[TweetEvent]:
+    return load_events(replay_files.twcs, FileFormat.TWCS, [])
 
 
 def test_every_twcs_row_becomes_one_valid_event(
@@ -80,16 +81,18 @@ def test_twcs_events_are_in_time_order(twcs_events: list[TweetEvent]) -> None:
     assert times == sorted(times)
 
 
-def test_twcs_sample_has_no_duplicates_or_retweets(twcs_events: list[TweetEvent]) -> None:
+def test_twcs_files_have_no_duplicates_or_retweets(
+    twcs_rows: dict[str, dict[str, str]], twcs_events: list[TweetEvent]
+) -> None:
     admission = Admission()
     verdicts = Counter(admission.decide(e) for e in twcs_events)
-    assert verdicts == Counter({Verdict.PUBLISH: 5000})
+    assert verdicts == Counter({Verdict.PUBLISH: len(twcs_rows)})
 
 
 @pytest.fixture(scope="module")
-def ibm(data_dir: Path) -> tuple[list[dict[str, object]], list[TweetEvent]]:
-    path = data_dir / "ibm_conversations_dev.json"
-    return json.loads(path.read_text()), load_events(path, FileFormat.IBM, [])
+def ibm(replay_files: ReplayFiles) -> tuple[list[dict[str, object]], list[TweetEvent]]:
+    path = replay_files.ibm
+    return json.loads(path.read_text(encoding="utf-8")), load_events(path, FileFormat.IBM, [])
 
 
 def test_ibm_turns_and_final_replies_become_events(
@@ -120,11 +123,11 @@ def test_ibm_speakers_decide_direction(
 
 
 def test_ibm_tweets_shared_by_two_conversations_are_published_once(
-    ibm: tuple[list[dict[str, object]], list[TweetEvent]],
+    ibm: tuple[list[dict[str, object]], list[TweetEvent]], replay_files: ReplayFiles
 ) -> None:
     _, events = ibm
     admission = Admission()
     verdicts = Counter(admission.decide(e) for e in events)
     unique = len({e.tweet_id for e in events})
-    assert verdicts[Verdict.PUBLISH] == unique
-    assert verdicts[Verdict.DUPLICATE] == len(events) - unique == 6
+    assert verdicts[Verdict.PUBLISH] == unique == replay_files.ibm_tweets
+    assert verdicts[Verdict.DUPLICATE] == len(events) - unique == replay_files.ibm_repeated

@@ -1,5 +1,6 @@
-"""Backtests of the shared files agree, case by case, with first-response times computed here
-independently from the files' own reply links; so do the breach counts under 60 minutes 24/7."""
+"""Backtests of a TWCS and an IBM file (ours, and the shared real ones) agree, case by case, with
+first-response times computed here independently from the files' own reply links; so do the
+breach counts under 60 minutes 24/7."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from services.cli import main
+from tests.fixtures import ReplayFiles
 
 HOUR = 3600.0
 
@@ -86,13 +88,14 @@ def _twcs_expected(path: Path) -> tuple[dict[str, float | None], set[str]]:
     return expected, left_out
 
 
-def test_twcs_backtest_matches_the_reply_links(data_dir: Path, tmp_path: Path) -> None:
-    expected, left_out = _twcs_expected(data_dir / "twcs_sample.csv")
-    got, report = _backtest(data_dir / "twcs_sample.csv", "twcs", tmp_path)
+def test_twcs_backtest_matches_the_reply_links(replay_files: ReplayFiles, tmp_path: Path) -> None:
+    expected, left_out = _twcs_expected(replay_files.twcs)
+    got, report = _backtest(replay_files.twcs, "twcs", tmp_path)
     compared = {k: v for k, v in got.items() if k not in left_out}
-    assert len(expected) > 1400
+    assert len(expected) >= replay_files.twcs_cases
     assert compared == expected
-    assert sum(1 for k in got if k in left_out) < 40  # only the multi-brand threads differ
+    # only the multi-brand threads differ
+    assert sum(1 for k in got if k in left_out) < replay_files.twcs_multi_brand
     in_report = report["breaches"]["first_response"]
     assert in_report == _breaches(expected) + _breaches(
         {k: v for k, v in got.items() if k in left_out}
@@ -103,8 +106,8 @@ def _snowflake(tweet_id: str) -> datetime:
     return datetime.fromtimestamp(((int(tweet_id) >> 22) + 1288834974657) / 1000, UTC)
 
 
-def test_ibm_backtest_matches_the_conversations(data_dir: Path, tmp_path: Path) -> None:
-    conversations = json.loads((data_dir / "ibm_conversations_dev.json").read_text())
+def test_ibm_backtest_matches_the_conversations(replay_files: ReplayFiles, tmp_path: Path) -> None:
+    conversations = json.loads(replay_files.ibm.read_text(encoding="utf-8"))
     expected: dict[str, float | None] = {}
     for conversation in conversations:
         turns = conversation["dialogContent"]
@@ -124,8 +127,8 @@ def test_ibm_backtest_matches_the_conversations(data_dir: Path, tmp_path: Path) 
         expected[clients[0]["tweet_ID"]] = (
             round((answered - opened).total_seconds(), 3) if answered else None
         )
-    got, report = _backtest(data_dir / "ibm_conversations_dev.json", "ibm", tmp_path)
-    assert len(expected) > 500
+    got, report = _backtest(replay_files.ibm, "ibm", tmp_path)
+    assert len(expected) >= replay_files.ibm_cases
     assert got == expected
     assert report["breaches"]["first_response"] == _breaches(expected)
     assert report["cases"] == len(expected)
