@@ -22,9 +22,9 @@ ANSWERING = Row("Is the brand answering in time", [
           [q(_p(0.9, "tweetcare_sla_first_response_seconds", "15m"), "p90")],
           unit="s", stat=True),
     Chart("Open cases by queue", [q("sum by (queue) (tweetcare_sla_open_cases)", "{{queue}}")]),
-    Chart("SLA warnings and breaches per minute, by clock",
-          [q("sum by (clock, kind) (increase(tweetcare_sla_fired_total[1m]))",
-             "{{clock}} {{kind}}")]),
+    Chart("SLA warnings and breaches per minute, by queue",
+          [q("sum by (queue, kind) (increase(tweetcare_sla_fired_total[1m]))",
+             "{{queue}} {{kind}}")]),
     Chart("First response time p50 / p90", [
         q(_p(0.5, "tweetcare_sla_first_response_seconds", "15m"), "p50"),
         q(_p(0.9, "tweetcare_sla_first_response_seconds", "15m"), "p90"),

@@ -26,8 +26,8 @@ class SlaMetrics(DlqMetrics):
             registry=registry,
         )  # fmt: skip
         self.fired = Counter(
-            "tweetcare_sla_fired", "SLA warnings and breaches emitted, by clock and kind",
-            ["clock", "kind"], registry=registry,
+            "tweetcare_sla_fired", "SLA warnings and breaches emitted, by clock, kind and queue",
+            ["clock", "kind", "queue"], registry=registry,
         )  # fmt: skip
         self.first_response = Histogram(
             "tweetcare_sla_first_response_seconds", "Time from case open to first brand response",
@@ -69,7 +69,7 @@ class SlaMetrics(DlqMetrics):
         change = event.change
         if change.kind in (ChangeKind.SLA_WARNING, ChangeKind.SLA_BREACH) and change.clock:
             kind = "breach" if change.kind == ChangeKind.SLA_BREACH else "warning"
-            self.fired.labels(change.clock.value, kind).inc()
+            self.fired.labels(change.clock.value, kind, event.case.queue).inc()
         case = event.case
         first = case.first_response_at
         if change.kind == ChangeKind.RESPONDED and first and first == case.last_response_at:

@@ -32,6 +32,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from services.plumbing import heap
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+from services.plumbing.consumer_metrics import consumer_metrics
 from services.plumbing.contracts.codecs import (
     AGENT_ACTIONS,
     DEAD_LETTERS,
@@ -213,6 +214,8 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             await self.worker.settled()
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
+        group = self.worker.settings.sla_app_id
+        consumer_metrics(self.worker.metrics.registry).rebalanced(group)
         topic = self.worker.settings.sla_triaged_topic
         await self.worker.assigned({tp.partition for tp in assigned if tp.topic == topic})
 
@@ -247,6 +250,8 @@ async def serve(settings: SlaSettings) -> None:
         consumer.subscribe(list(worker.codecs), listener=_Rebalance(worker))
         committed: dict[tuple[str, int], int] = {}
         aiokafka_lag(consumer, settings.sla_app_id, registry, committed=lambda: committed)
+        counted = consumer_metrics(registry)
+        counted.watch(settings.sla_app_id)
         await consumer.start()
         heap.settle()
         timers = asyncio.create_task(_timer_loop(worker, settings.sla_timer_interval, stop))
@@ -257,8 +262,10 @@ async def serve(settings: SlaSettings) -> None:
                 timers.result()  # a failed timer round: raise it here (see _timer_loop)
             messages, offsets = await _take(consumer, settings, stop)
             if messages:
-                commit = partial(_commit, consumer, offsets, committed)
-                await worker.apply_messages(messages, commit)
+                commit = partial(_commit, consumer, offsets, committed, partial(
+                    counted.committing, settings.sla_app_id))  # fmt: skip
+                with counted.processing(settings.sla_app_id):
+                    await worker.apply_messages(messages, commit)
         await worker.settled()
     finally:
         if timers is not None:
@@ -297,14 +304,18 @@ async def _take(
 
 
 async def _commit(
-    consumer: AIOKafkaConsumer, offsets: dict[Any, int], committed: dict[tuple[str, int], int]
+    consumer: AIOKafkaConsumer,
+    offsets: dict[Any, int],
+    committed: dict[tuple[str, int], int],
+    timed: Callable[[], Any],
 ) -> None:
     mine = consumer.assignment()
     offsets = {tp: at for tp, at in offsets.items() if tp in mine}
     if not offsets:  # (an empty mapping must never reach commit(): None means "all consumed")
         return
     try:
-        await consumer.commit(offsets)
+        with timed():
+            await consumer.commit(offsets)
         committed.update({(tp.topic, tp.partition): at for tp, at in offsets.items()})
     except (CommitFailedError, KafkaError) as exc:  # a rebalance took them: replayed, same ids
         log.warning("offset commit failed", extra={"reason": str(exc)[:200]})
