@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -44,6 +43,7 @@ from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
+from services.plumbing.polling import gather
 from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
 from services.plumbing.records import Record
 from services.sla.dispatch import Input
@@ -278,28 +278,13 @@ async def serve(settings: SlaSettings) -> None:
 async def _take(
     consumer: AIOKafkaConsumer, settings: SlaSettings, stop: asyncio.Event
 ) -> tuple[list[Any], dict[Any, int]]:
-    """One batch: what arrives within ``sla_batch_seconds`` of the first record, up to
-    ``sla_batch_size``. Under a backlog that is one full poll; at a moderate rate it gathers the
-    window's records instead of applying (and writing, and committing) a handful at a time,
-    whose fixed cost per batch dominated the worker's CPU below ~1,000 tweets/s."""
-    size, window = settings.sla_batch_size, settings.sla_batch_seconds
-    polled = await consumer.getmany(timeout_ms=int(window * 1000), max_records=size)
+    """One batch (:func:`services.plumbing.polling.gather`) and the offsets to commit after it."""
+    window = settings.sla_batch_seconds
+    polled = await gather(
+        consumer, size=settings.sla_batch_size, window_s=window, wait_s=window, stop=stop
+    )
     messages = [m for records in polled.values() for m in records]
     offsets = {tp: records[-1].offset + 1 for tp, records in polled.items() if records}
-    if not messages:
-        return messages, offsets
-    deadline = time.monotonic() + window
-    while len(messages) < size and not stop.is_set():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        more = await consumer.getmany(
-            timeout_ms=int(left * 1000) + 1, max_records=size - len(messages)
-        )
-        for tp, records in more.items():
-            if records:
-                messages.extend(records)
-                offsets[tp] = records[-1].offset + 1
     return messages, offsets
 
 

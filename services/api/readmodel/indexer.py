@@ -47,6 +47,7 @@ from services.plumbing.contracts.tweets import TriagedTweet
 from services.plumbing.deadletters import dead_letter_of, decode
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import new_registry
+from services.plumbing.polling import gather
 from services.plumbing.records import Record
 
 log = logging.getLogger("tweetcare.api.indexer")
@@ -70,6 +71,7 @@ class IndexerConfig:
     dead_letters: bool = True  # a rebuild counts bad records but does not send them again
     batch_size: int = 1000
     poll_ms: int = 200
+    linger_s: float = 0.1  # a batch gathers what arrives within this of its first record
     backoff_s: float = 0.2
     backoff_max_s: float = 10.0
     refresh: bool = False  # True makes every batch searchable at once (tests, demos)
@@ -219,6 +221,8 @@ class Indexer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.config.batch_size,
+            fetch_min_bytes=64 * 1024,  # fuller fetches at moderate rates, never later than:
+            fetch_max_wait_ms=max(1, int(self.config.linger_s * 1000)),
         )
         group = self.config.group_id
         listener = _Assigned(
@@ -240,9 +244,10 @@ class Indexer:
                 await producer.start()
             try:
                 while not stop.is_set():
-                    polled = await consumer.getmany(
-                        timeout_ms=self.config.poll_ms, max_records=self.config.batch_size
-                    )
+                    polled = await gather(
+                        consumer, size=self.config.batch_size, window_s=self.config.linger_s,
+                        wait_s=self.config.poll_ms / 1000, stop=stop,
+                    )  # fmt: skip
                     if polled and not await self._batch(consumer, producer, polled, stop):
                         return
             finally:

@@ -148,6 +148,10 @@ MAPPINGS: dict[str, dict[str, Any]] = {
 }
 """The mappings of each kind of index."""
 
+REFRESH: dict[str, str] = {CASES: "500ms"}
+"""Refresh intervals other than 1 s: a case shows in its queue (the queue API reads this index)
+within half a second of being indexed, which keeps ingest → queue under a second at p99."""
+
 
 def index_name(prefix: str, kind: str) -> str:
     """The name of one index of the read model, e.g. ``tweetcare-tweets``."""
@@ -160,7 +164,10 @@ def templates(prefix: str) -> dict[str, dict[str, Any]]:
         index_name(prefix, kind): {
             "index_patterns": [f"{index_name(prefix, kind)}*"],
             "priority": 100,
-            "template": {"settings": _SETTINGS, "mappings": mappings},
+            "template": {
+                "settings": {**_SETTINGS, "refresh_interval": REFRESH.get(kind, "1s")},
+                "mappings": mappings,
+            },
             "_meta": {"owner": "tweetcare", "schema": 1},
         }
         for kind, mappings in MAPPINGS.items()
@@ -182,6 +189,8 @@ async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
         name = index_name(prefix, kind)
         if await es.indices.exists(index=name):
             await es.indices.put_mapping(index=name, properties=mappings["properties"])
+            refresh = REFRESH.get(kind, "1s")
+            await es.indices.put_settings(index=name, settings={"refresh_interval": refresh})
         else:
             # Another replica may create it first: "already exists" is fine.
             await es.options(ignore_status=400).indices.create(index=name)
