@@ -29,10 +29,11 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _with_tokens(settings: Any, work: Any) -> Any:
     from elasticsearch import AsyncElasticsearch
+    from elasticsearch.serializer import OrjsonSerializer
 
     from services.api.tokens import TokenStore
 
-    es = AsyncElasticsearch(settings.es_url, request_timeout=30)
+    es = AsyncElasticsearch(settings.es_url, request_timeout=30, serializer=OrjsonSerializer())
     try:
         return await work(TokenStore(es, settings.es_index_prefix, cache_s=0))
     finally:

@@ -9,6 +9,7 @@ import logging
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from services.api.app import create_app
 from services.api.cases.service import indexed_case
@@ -69,7 +70,7 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
 async def serve(settings: ApiSettings) -> None:
     """Run until SIGINT/SIGTERM: start Kafka and Elasticsearch clients, the live feed, the
     indexer, then the HTTP server; stop them in reverse order."""
-    es = AsyncElasticsearch(settings.es_url, request_timeout=30)
+    es = AsyncElasticsearch(settings.es_url, request_timeout=30, serializer=OrjsonSerializer())
     producer = make_producer(settings, client_id="tweetcare-api")
     await producer.start()
     feed = LiveFeed(settings.api_live_buffer)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 from elasticsearch import AsyncElasticsearch, TransportError
+from elasticsearch.serializer import OrjsonSerializer
 
 from services.api.readmodel.indexer import Indexer, IndexerConfig, IndexerStats, Partition
 from services.api.readmodel.indices import KINDS, ensure_indices, index_name
@@ -135,7 +136,7 @@ def reindex_command(settings: ApiSettings) -> int:
             print(f"reindex: {done:,} of {total:,} records ({percent}%)", file=sys.stderr)
 
     async def main() -> IndexerStats:
-        es = AsyncElasticsearch(settings.es_url, request_timeout=60)
+        es = AsyncElasticsearch(settings.es_url, request_timeout=60, serializer=OrjsonSerializer())
         try:
             return await reindex(es, IndexerConfig.of(settings), progress=progress)
         finally:

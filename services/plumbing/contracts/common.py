@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,9 +11,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 _ID_PATTERN = r"^[0-9A-Za-z_.:\-]{1,64}$"
 
 
+_ZERO = timedelta(0)
+
+
 def _to_utc_ms(value: datetime) -> datetime:
-    if value.tzinfo is UTC and not value.microsecond % 1000:
-        return value  # already UTC milliseconds: most timestamps, copied from case to case
+    if not value.microsecond % 1000 and (
+        value.tzinfo is UTC or (value.tzinfo is not None and value.utcoffset() == _ZERO)
+    ):
+        # Already UTC milliseconds: copied from case to case, or parsed from the wire (pydantic
+        # gives its own zero-offset tzinfo, equal to UTC for every comparison and sum).
+        return value
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a time zone (UTC)")
     value = value.astimezone(UTC)
