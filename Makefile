@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TWEETCARE := $(BIN)/tweetcare
 
-.PHONY: help setup browser test lint types unit up down status demo bench dashboards clean-venv
+.PHONY: help setup browser test lint types unit integration e2e up down status demo bench dashboards clean-venv
 
 help:
 	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench   run the benchmarks under bench/ and print their figures"
 	@echo "make up | down | status    local Kafka + Elasticsearch"
 	@echo "make lint | types | unit   the checks one by one (unit needs no infrastructure)"
+	@echo "make integration | e2e     those tests alone, between infra up and infra down (as make test)"
 	@echo "make dashboards   regenerate deploy/grafana/dashboards/*.json from services/dashboards"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -60,15 +61,24 @@ down: setup
 status: setup
 	$(TWEETCARE) infra status
 
-# Starts the infrastructure, runs every check, and stops the infrastructure even when one fails.
+# $(call with_infra,"CHECK" ...): start Kafka and Elasticsearch, run every CHECK (a command), stop
+# the infrastructure even when one fails, and fail when any did.
+define with_infra
+$(TWEETCARE) infra up || { $(TWEETCARE) infra down; exit 1; }; \
+status=0; for check in $(1); do $$check || status=1; done; \
+$(TWEETCARE) infra down; exit $$status
+endef
+
+# Every check: lint, types, and the whole suite (unit, integration, e2e) on the real infrastructure.
 test: setup
-	@$(TWEETCARE) infra up || { $(TWEETCARE) infra down; exit 1; }
-	@status=0; \
-	  $(MAKE) --no-print-directory lint || status=1; \
-	  $(MAKE) --no-print-directory types || status=1; \
-	  $(BIN)/pytest || status=1; \
-	  $(TWEETCARE) infra down; \
-	  exit $$status
+	@$(call with_infra,"$(MAKE) --no-print-directory lint" "$(MAKE) --no-print-directory types" "$(BIN)/pytest")
+
+# The tests on the real Kafka and Elasticsearch, and the whole system's, each on its own.
+integration: setup
+	@$(call with_infra,"$(BIN)/pytest tests/integration")
+
+e2e: setup
+	@$(call with_infra,"$(BIN)/pytest tests/e2e")
 
 # Benchmarks measure speed and memory targets (never timed unit tests); each script prints its figures.
 bench: setup
