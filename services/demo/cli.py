@@ -133,7 +133,7 @@ def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> Non
         f"/metrics (ingest)",
         f"                   http://127.0.0.1:{settings.triage_metrics_port}/metrics (triage)   "
         f"http://127.0.0.1:{settings.sla_metrics_port}/metrics (sla)",
-        f"  prometheus       {prometheus}/api/v1/alerts (HTTP API; the web UI is in Docker's)",
+        f"  prometheus       {prometheus}/classic/graph",
         f"  logs             {settings.demo_state_dir}/*.log",
         "",
         "  Ctrl-C (or `make down` from another shell) stops everything the demo started.",

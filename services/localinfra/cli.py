@@ -20,12 +20,21 @@ _LABELS = {kafka.NAME: "Kafka", elasticsearch.NAME: "Elasticsearch", prometheus.
 _SOURCES = {
     kafka.NAME: "from Maven Central",
     elasticsearch.NAME: "from Maven Central",
-    prometheus.NAME: "Debian's package (apt-get download)",
+    prometheus.NAME: (
+        f"from Debian's packages (prometheus and {len(prometheus.WEB_PACKAGES)} of JavaScript "
+        "for its web UI; apt-get download)"
+    ),
 }
 
 
 def _say(message: str) -> None:
     print(f"tweetcare infra: {message}", flush=True)
+
+
+def _cached(comp: ModuleType, settings: InfraSettings) -> bool:
+    if comp is prometheus:  # a cache from before its web UI lacks the UI's packages
+        return prometheus.installed(settings)
+    return bool((comp.home(settings) / ".complete").exists())
 
 
 def _address(settings: InfraSettings, name: str) -> str:
@@ -55,7 +64,7 @@ def up(settings: InfraSettings) -> int:
     _say(f"state in {settings.state_dir}, downloads cached in {settings.cache_dir}")
     for comp in COMPONENTS:
         label = _LABELS[comp.NAME]
-        if not (comp.home(settings) / ".complete").exists():
+        if not _cached(comp, settings):
             _say(f"fetching {label} {_SOURCES[comp.NAME]} (first time only; about a minute)...")
         t0 = time.monotonic()
         if comp.ensure_installed(settings):
