@@ -116,6 +116,9 @@ CONSUMERS = Row("Every service: up, Kafka consumers, dead letters", [
     Chart("Offset commit p99, by group",
           [q(_p(0.99, "tweetcare_kafka_consumer_commit_seconds", by="group, le"), "{{group}}")],
           unit="s"),
+    Chart("Record batches Kafka did not acknowledge, per minute, by topic",
+          [q("sum by (topic) (increase(tweetcare_kafka_produce_failures_total[1m]))",
+             "{{topic}}")], width=24),
 ])  # fmt: skip
 
 ROWS = [ANSWERING, INGEST, TRIAGE, SLA, API, CONSUMERS]

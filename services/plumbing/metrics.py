@@ -30,3 +30,9 @@ class DlqMetrics:
             ["topic", "reason"],
             registry=registry,
         )
+        self.produce_failures = Counter(
+            "tweetcare_kafka_produce_failures",
+            "Record batches the broker did not acknowledge (after retries), by topic",
+            ["topic"],
+            registry=registry,
+        )

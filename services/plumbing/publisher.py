@@ -113,6 +113,21 @@ class EventPublisher(Generic[T]):
         return await send_records(self._producer, self.topic, records, self._partitioner)
 
 
+def counting_failures(
+    futures: list[asyncio.Future[Any]], failed: Callable[[], None]
+) -> list[asyncio.Future[Any]]:
+    """``futures``, with ``failed()`` called for each that ends in an error (the caller still
+    awaits them and decides what a failure means)."""
+
+    def settled(future: asyncio.Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            failed()
+
+    for future in futures:
+        future.add_done_callback(settled)
+    return futures
+
+
 async def send_records(
     producer: AIOKafkaProducer,
     topic: str,

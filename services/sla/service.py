@@ -44,7 +44,12 @@ from services.plumbing.lag import aiokafka_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
 from services.plumbing.polling import gather
-from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
+from services.plumbing.publisher import (
+    CachingPartitioner,
+    counting_failures,
+    make_producer,
+    send_records,
+)
 from services.plumbing.records import Record
 from services.sla.dispatch import Input
 from services.sla.engine import Engine, Incoming, Output, StateRecord
@@ -164,12 +169,17 @@ class Worker:
             log.error("input could not be applied", extra={"topic": record.topic,
                       "error": f"{type(exc).__name__}: {exc}"[:300]})  # fmt: skip
             dead.append((record, dead_letter_of(exc, record, consumer=CONSUMER, now=now)))
+        failed = self.metrics.produce_failures
         sends = [
-            *await send_records(kafka, settings.sla_events_topic, out.events, keys),
-            *await send_records(kafka, settings.sla_outbox_topic, out.outbox, keys),
-        ]
+            *counting_failures(await send_records(kafka, settings.sla_events_topic, out.events,
+                               keys), failed.labels(settings.sla_events_topic).inc),
+            *counting_failures(await send_records(kafka, settings.sla_outbox_topic, out.outbox,
+                               keys), failed.labels(settings.sla_outbox_topic).inc),
+        ]  # fmt: skip
         for topic, letters in _by_dlq(dead, settings).items():
-            sends += await send_records(kafka, topic, letters, keys)
+            sends += counting_failures(
+                await send_records(kafka, topic, letters, keys), failed.labels(topic).inc
+            )
         previous = self._tail
         self._tail = asyncio.create_task(self._settle(previous, sends, out.state, commit))
         self._count(out, dead)
@@ -183,10 +193,11 @@ class Worker:
         if previous is not None:
             await previous  # states and commits in batch order; a failure stops every later one
         await asyncio.gather(*sends)
-        await asyncio.gather(*await send_records(
-            self.producer, self.settings.sla_state_topic, [(r.key, r.value) for r in state],
+        topic = self.settings.sla_state_topic
+        await asyncio.gather(*counting_failures(await send_records(
+            self.producer, topic, [(r.key, r.value) for r in state],
             self._keys, headers=[r.headers for r in state],
-        ))  # fmt: skip
+        ), self.metrics.produce_failures.labels(topic).inc))  # fmt: skip
         if commit is not None:
             await commit()
 

@@ -21,7 +21,12 @@ from services.plumbing.consumer_metrics import faust_consumer_metrics
 from services.plumbing.faust_app import add_ops_pages, make_app
 from services.plumbing.lag import faust_lag
 from services.plumbing.metrics import new_registry
-from services.plumbing.publisher import CachingPartitioner, make_producer, send_records
+from services.plumbing.publisher import (
+    CachingPartitioner,
+    counting_failures,
+    make_producer,
+    send_records,
+)
 from services.plumbing.records import Record
 from services.triage.batch import triage_messages
 from services.triage.config_file import ConfigFile
@@ -72,13 +77,13 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
                 producer = producers[0]
                 # One record batch per partition, delivered before faust acknowledges the offsets.
                 await asyncio.gather(
-                    *await send_records(
+                    *counting_failures(await send_records(
                         producer, triaged, [(o.key, o.value) for o in outgoing if not o.dead], keys
-                    ),
-                    *await send_records(
+                    ), metrics.produce_failures.labels(triaged).inc),
+                    *counting_failures(await send_records(
                         producer, dead, [(o.key, o.value) for o in outgoing if o.dead], keys
-                    ),
-                )
+                    ), metrics.produce_failures.labels(dead).inc),
+                )  # fmt: skip
             sent_at = clock.now()
             for item in outgoing:
                 if item.received_at is not None:

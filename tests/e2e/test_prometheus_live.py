@@ -46,6 +46,7 @@ NEEDS_AN_EVENT = {
     "tweetcare_ingest_outbox_replies_total": "an agent's reply posted or failed",
     "tweetcare_ingest_held_back": "a duplicate or a retweet (the stream has some, not always yet)",
     "tweetcare_api_actions_total": "an agent's action",
+    "tweetcare_kafka_produce_failures_total": "a record batch the broker refused",
 }
 _METRIC = re.compile(r"\b(tweetcare_\w+|up)\b")
 
