@@ -16,6 +16,7 @@ from scipy import sparse
 from services.triage import features
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import TriageConfig
+from services.triage.datasets import read_labelled
 from services.triage.model import FORMAT, ModelError, TextModel, base_dense, dense_features
 from services.triage.training import C_GRID, NB_C_GRID, _log_count_ratio, train, train_tone
 from tests.factories import labelled
@@ -90,19 +91,31 @@ def test_batch_and_one_by_one_classification_agree(trained: TextModel) -> None:
     assert classify_batch([], TriageConfig(), trained) == []
 
 
-def test_a_trained_model_saves_loads_and_decides(trained: TextModel, tmp_path: Path) -> None:
-    trained.save(tmp_path / "model")
+@pytest.fixture(params=["ours", pytest.param("shared", marks=pytest.mark.shared_data)])
+def complaint_model(request: pytest.FixtureRequest, trained: TextModel) -> TextModel:
+    """The session's model, then one trained on 600 real complaints (the shared_data tier)."""
+    if request.param == "ours":
+        return trained
+    data_dir: Path = request.getfixturevalue("data_dir")
+    texts, labels = read_labelled(data_dir / "complaints_train.csv")
+    return train(
+        {"complaint": (texts[:600], labels["complaint"][:600])},
+        now=labelled.TRAINED_AT,
+        sources=["complaints_train.csv"],
+    )
+
+
+def test_a_trained_model_saves_loads_and_decides(
+    complaint_model: TextModel, tmp_path: Path
+) -> None:
+    complaint_model.save(tmp_path / "model")
     loaded = TextModel.load(tmp_path / "model")
-    assert loaded.version == trained.version
+    assert loaded.version == complaint_model.version
     assert loaded.version.startswith(f"{FORMAT}-20261122-")
-    assert loaded.langs == ["en"]  # 50 English texts: trusted on English, on nothing else
-    complaint, sentiment = loaded.labels["complaint"], loaded.labels["sentiment"]
-    assert (complaint.threshold, complaint.margin) == (0.5, 0.0)
-    assert complaint.c in C_GRID
-    assert (sentiment.threshold, sentiment.c in NB_C_GRID) == (None, True)
-    assert loaded.tone is not None
-    new = ["@acme my card still missing", "@acme love the new parcel"]
-    assert [label for label, _ in loaded.predict(new, np.zeros((2, 2)))["complaint"]] == ["1", "0"]
+    assert "en" in loaded.langs
+    label = loaded.labels["complaint"]
+    assert (label.threshold, label.margin) == (0.5, 0.0)
+    assert label.c in C_GRID
     triages = classify_batch(
         [TweetFacts(id="1", text="@acme my refund still missing, two weeks now")],
         TriageConfig(),
@@ -110,6 +123,17 @@ def test_a_trained_model_saves_loads_and_decides(trained: TextModel, tmp_path: P
     )
     assert triages[0].complaint is True
     assert {r.rule for r in triages[0].reasons if r.field == "complaint"} == {"model"}
+
+
+def test_a_loaded_model_keeps_its_tone_and_every_label(trained: TextModel, tmp_path: Path) -> None:
+    trained.save(tmp_path / "model")
+    loaded = TextModel.load(tmp_path / "model")
+    assert loaded.langs == ["en"]  # 50 English texts: trusted on English, on nothing else
+    assert loaded.tone is not None
+    sentiment = loaded.labels["sentiment"]
+    assert (sentiment.threshold, sentiment.c in NB_C_GRID) == (None, True)
+    new = ["@acme my card still missing", "@acme love the new parcel"]
+    assert [label for label, _ in loaded.predict(new, np.zeros((2, 2)))["complaint"]] == ["1", "0"]
 
 
 def test_a_model_of_another_format_is_refused_with_what_to_do(

@@ -1,12 +1,12 @@
 """Triage measured on the shared real data (the ``shared_data`` tier): thresholds the issue sets
-for the untrained rules, the conversation readers on the real files, a model trained on real
-complaints. The behaviours are checked on our own sentences elsewhere in tests/unit/triage."""
+for the untrained rules, and the conversation readers on the real files. A model trained on real
+complaints is tested in test_model.py, beside ours; the behaviours here are checked on our own
+sentences elsewhere in tests/unit/triage."""
 
 from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sklearn.metrics import f1_score
@@ -17,8 +17,6 @@ from services.triage.config import TriageConfig
 from services.triage.conversations import labelled, read_pairs
 from services.triage.datasets import read_labelled
 from services.triage.lang import detect
-from services.triage.model import FORMAT, TextModel
-from services.triage.training import C_GRID, train
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _WORDY = re.compile(r"[A-Za-z]{2,}")
@@ -72,27 +70,3 @@ def test_the_three_conversation_files_give_customer_tweets_with_a_tone(data_dir:
     assert len(found["twcs_sample.csv"][0]) > 2_000
     assert set(found["ibm_conversations_dev.json"][1]) == {"negative", "neutral"}
     assert all(t.strip() and "__cust" not in t for t in texts)
-
-
-def test_a_trained_model_saves_loads_and_decides(data_dir: Path, tmp_path: Path) -> None:
-    texts, labels = read_labelled(data_dir / "complaints_train.csv")
-    model = train(
-        {"complaint": (texts[:600], labels["complaint"][:600])},
-        now=datetime(2026, 11, 22, tzinfo=UTC),
-        sources=["complaints_train.csv"],
-    )
-    model.save(tmp_path / "model")
-    loaded = TextModel.load(tmp_path / "model")
-    assert loaded.version == model.version
-    assert loaded.version.startswith(f"{FORMAT}-20261122-")
-    assert "en" in loaded.langs
-    label = loaded.labels["complaint"]
-    assert (label.threshold, label.margin) == (0.5, 0.0)
-    assert label.c in C_GRID
-    triages = classify_batch(
-        [TweetFacts(id="1", text="@acme my order never arrived and nobody answers, worst ever")],
-        TriageConfig(),
-        loaded,
-    )
-    assert triages[0].complaint is True
-    assert {r.rule for r in triages[0].reasons if r.field == "complaint"} == {"model"}
