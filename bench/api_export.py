@@ -19,9 +19,9 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch
 from elasticsearch.helpers import async_bulk
 
-from services.api.readmodel.export import export_csv
-from services.api.readmodel.indexer import ensure_indices
-from services.api.readmodel.queries import SearchRequest
+from services.api.readmodel.indices import ensure_indices
+from services.api.search.export import export_csv
+from services.api.search.service import SearchRequest
 from services.plumbing.settings import ElasticsearchSettings, load_settings
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
