@@ -47,6 +47,7 @@ NEEDS_AN_EVENT = {
     "tweetcare_ingest_held_back": "a duplicate or a retweet (the stream has some, not always yet)",
     "tweetcare_api_actions_total": "an agent's action",
     "tweetcare_kafka_produce_failures_total": "a record batch the broker refused",
+    "tweetcare_sla_fired_total": "a warning or breach fired and scraped (the first may not be yet)",
 }
 _METRIC = re.compile(r"\b(tweetcare_\w+|up)\b")
 
