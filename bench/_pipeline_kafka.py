@@ -72,6 +72,7 @@ async def read_topic(
     is now (at most ``limit``)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+        auto_offset_reset="earliest",  # as well as the seek: see services.sla.state_topic
         max_partition_fetch_bytes=8 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
     )  # fmt: skip
     await consumer.start()

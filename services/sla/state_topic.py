@@ -45,8 +45,12 @@ async def read_partitions(kafka: KafkaSettings, topic: str, partitions: set[int]
     if not partitions:
         return out
     started = time.monotonic()
+    # "earliest" here as well as the seek below: assign() starts a reset by the consumer's own
+    # policy, and when that one finishes last it wins; with "latest" the read then began at the
+    # end and found nothing in about half the restarts (a restarted worker forgot every case).
     consumer = AIOKafkaConsumer(
         bootstrap_servers=kafka.kafka_bootstrap, enable_auto_commit=False, group_id=None,
+        auto_offset_reset="earliest",
         max_partition_fetch_bytes=16 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
     )  # fmt: skip
     await consumer.start()

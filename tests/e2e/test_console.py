@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from services.api.cases.replies import MAX_WEIGHT, weighted_length
 from tests.e2e.conftest import FIRST_RESPONSE_S, ROOT, Demo
@@ -56,6 +57,13 @@ PICK = """(c) => {
   }
   return null;
 }"""
+# Why no row fitted (for the failure message): each listed row and what ruled it out.
+ROWS = """() => Array.from(document.querySelectorAll('[data-testid=case-row]'), (tr) => {
+  const d = tr.dataset;
+  const left = d.nextDue ? Math.round((Date.parse(d.nextDue) - Date.now()) / 1000) : null;
+  return `${d.caseId} ${d.state} ${d.lang} assignee=${d.assigneeId || '-'} breached=${d.breached}`
+    + ` opened=${d.opened} left=${left}`;
+})"""
 
 
 class Console:
@@ -97,7 +105,14 @@ class Console:
             "channel": None, "lang": None, "minLeft": 0, "maxLeft": 1e9,
             "openedAfter": self.demo.started_at.timestamp() * 1000, **criteria,
         }  # fmt: skip
-        handle = self.page.wait_for_function(PICK, arg=wanted, timeout=timeout_s * 1000)
+        try:
+            handle = self.page.wait_for_function(PICK, arg=wanted, timeout=timeout_s * 1000)
+        except PlaywrightTimeoutError:
+            rows = self.page.evaluate(ROWS)
+            raise AssertionError(
+                f"no case fitting {wanted} was listed in {timeout_s} s; the {len(rows)} rows:\n"
+                + "\n".join(rows[:40])
+            ) from None
         case_id: str = handle.json_value()
         return case_id
 

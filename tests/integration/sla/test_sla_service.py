@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from services.plumbing.contracts.cases import CaseEvent, CaseState, ChangeKind
 from services.plumbing.contracts.codecs import (
@@ -68,6 +68,24 @@ def _events(bootstrap: str, topic: str, until: Callable[[list[CaseEvent]], bool]
         if until(events):
             break
     return events
+
+
+def _where(bootstrap: str, topics: dict[str, str], group: str) -> str:
+    """What Kafka holds for a failing restart test: end offsets, the group's commits, members."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        ends = {
+            name: sorted((tp.partition, at) for tp, at in consumer.end_offsets(
+                [TopicPartition(topics[name], p) for p in range(4)]).items())
+            for name in ("triaged", "events", "state")
+        }  # fmt: skip
+        commits = admin.list_group_offsets({group: None}).get(group, {})
+        at = sorted((tp.topic, tp.partition, o.offset) for tp, o in commits.items())
+        return f"ends {ends}\ncommitted {at}\ngroup {admin.describe_groups([group])}"
+    finally:
+        consumer.close()
+        admin.close()
 
 
 def _kinds(events: list[CaseEvent], case_id: str) -> list[ChangeKind]:
@@ -196,6 +214,8 @@ def test_sigkill_and_restart_fire_every_due_breach_exactly_once(
         ]
     producer.close()
     log = (tmp_path / "second.log").read_text(errors="replace")[-3000:]
+    log += "\nfirst worker:\n" + (tmp_path / "first.log").read_text(errors="replace")[-3000:]
+    log += "\n" + _where(kafka_bootstrap, topics, env["TWEETCARE_SLA_APP_ID"])
     breaches = [e for e in events if e.change.kind == ChangeKind.SLA_BREACH]
     assert len({e.case.case_id for e in breaches}) == 30, log
     assert len({e.event_id for e in breaches}) == 30  # one breach per case and clock
