@@ -9,7 +9,6 @@ live streams of the queues they concern (including the queue a case just left).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
@@ -24,24 +23,40 @@ ALL_QUEUES = "*"
 
 
 class Subscription:
-    """One live stream's mailbox; overflow ends the stream (the client resumes by id)."""
+    """One live stream's mailbox of up to ``capacity`` events.
+
+    An event that does not fit marks the mailbox ``overflowed``: it takes no more events, the
+    stream delivers the ones it holds (all older than the first it missed) and then ends, so the
+    browser reconnects with the ``Last-Event-ID`` of the last event it got and the buffer replays
+    the rest (or answers ``reset`` when they are gone from it)."""
 
     def __init__(self, queue: str, capacity: int = 1_000) -> None:
         self.queue = queue
-        self.events: asyncio.Queue[CaseEvent | None] = asyncio.Queue(capacity)
+        self.events: asyncio.Queue[CaseEvent] = asyncio.Queue(capacity)
+        self.overflowed = False
 
     def offer(self, event: CaseEvent) -> bool:
+        """Take ``event``; False (and ``overflowed`` from then on) when it does not fit."""
+        if self.overflowed:
+            return False
         try:
             self.events.put_nowait(event)
         except asyncio.QueueFull:
+            self.overflowed = True
             return False
         return True
+
+    @property
+    def finished(self) -> bool:
+        """Overflowed and every event it held was taken: the stream should end now."""
+        return self.overflowed and self.events.empty()
 
 
 class LiveFeed:
     """Buffer, waiters and subscribers over the events as they arrive (see module doc)."""
 
-    def __init__(self, buffer_size: int = 10_000) -> None:
+    def __init__(self, buffer_size: int = 10_000, stream_capacity: int = 1_000) -> None:
+        self._stream_capacity = stream_capacity
         self._buffer: deque[CaseEvent] = deque(maxlen=buffer_size)
         self._outcomes: OrderedDict[str, CaseEvent] = OrderedDict()
         self._waiters: dict[str, asyncio.Future[CaseEvent]] = {}
@@ -73,9 +88,7 @@ class LiveFeed:
                 waiter.set_result(event)
         for sub in list(self._subscribers):
             if self._concerns(sub.queue, event, left) and not sub.offer(event):
-                self._subscribers.discard(sub)
-                with contextlib.suppress(asyncio.QueueFull):
-                    sub.events.put_nowait(None)
+                self._subscribers.discard(sub)  # it ends once it has sent what it holds
 
     @staticmethod
     def _concerns(queue: str, event: CaseEvent, left: str | None) -> bool:
@@ -108,7 +121,7 @@ class LiveFeed:
     ) -> tuple[Subscription, list[CaseEvent], bool]:
         """A new subscription, the buffered events after ``last_event_id`` for it, and whether the
         resume point was found (False: the client should reload, events may be missing)."""
-        sub = Subscription(queue)
+        sub = Subscription(queue, self._stream_capacity)
         backlog: list[CaseEvent] = []
         found = last_event_id is None
         if last_event_id is not None:
@@ -168,14 +181,12 @@ async def sse(feed: LiveFeed, sub: Subscription, backlog: list[CaseEvent], found
             yield b"event: reset\ndata: {}\n\n"
         for event in backlog:
             yield _frame(event)
-        while True:
+        while not sub.finished:
             try:
                 live = await asyncio.wait_for(sub.events.get(), heartbeat_s)
             except TimeoutError:
                 yield b": heartbeat\n\n"
                 continue
-            if live is None:
-                return
             yield _frame(live)
     finally:
         feed.unsubscribe(sub)
