@@ -192,15 +192,17 @@ class FakeX:
 
     def fail(
         self, endpoint: str, status: int, *, times: int = 1, reset_at: int | None = None,
-        detail: str = "scripted failure",
+        detail: str = "scripted failure", after: bool = False,
     ) -> None:  # fmt: skip
-        """Answer the next ``times`` requests to ``endpoint`` with ``status``."""
+        """Answer the next ``times`` requests to ``endpoint`` with ``status``; with ``after``, each
+        request is carried out first (a post that went through although X answered 503)."""
         headers = {"x-rate-limit-limit": "300", "x-rate-limit-remaining": "0"}
         if reset_at is not None:
             headers["x-rate-limit-reset"] = str(reset_at)
         title = "Too Many Requests" if status == 429 else "Scripted"
         body = problem(status, title, detail).body
-        self._failures.setdefault(endpoint, deque()).append(Failure(status, times, headers, body))
+        failure = Failure(status, times, headers, body, after=after)
+        self._failures.setdefault(endpoint, deque()).append(failure)
 
     def script_stream(self, *connections: Iterable[Step]) -> None:
         """What each next stream connection delivers, in order."""

@@ -35,6 +35,7 @@ class Failure:
     times: int
     headers: dict[str, str]
     body: dict[str, Any]
+    after: bool = False  # the request is carried out first, then answered with the failure
 
 
 class ReplyError(Exception):
@@ -116,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         endpoint, path_params = routed
         failure = self.fake.take_failure(endpoint)
-        if failure is not None:
+        if failure is not None and not failure.after:
             self._send(failure.status, failure.body, failure.headers)
             return
         params = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -129,6 +130,8 @@ class Handler(BaseHTTPRequestHandler):
             status, answer = self.fake.route(endpoint, query)
         except ReplyError as reply:
             status, answer = reply.status, reply.body
+        if failure is not None:  # done, yet answered as failed (X's 5xx after a write)
+            status, answer = failure.status, failure.body
         self._send(status, answer)
 
     def _caller(self, endpoint: str) -> str:

@@ -3,8 +3,9 @@
 A ledger (append-only JSON lines, fsynced) records ``attempting`` before the call to X and
 ``posted`` or ``failed`` after it. A reply whose ledger already has an outcome is answered from
 the ledger, never posted again. A reply left ``attempting`` (the process died during the call,
-or the call's outcome could not be read) may or may not be on X: it is not posted again but
-reported failed with code ``outcome_unknown``, so an agent checks X before writing a new reply.
+or the call's outcome could not be read), and one X answered with a 5xx (its servers may have
+written the tweet before failing), may or may not be on X: it is not posted again but reported
+failed with code ``outcome_unknown``, so an agent checks X before writing a new reply.
 A DM case is answered only by DM (``POST /2/dm_conversations/with/:id/messages``).
 """
 
@@ -91,6 +92,15 @@ class ReplyLedger:
         self._latest[entry.reply_id] = entry
 
 
+def _maybe_posted(exc: XApiError) -> bool:
+    """Whether a failed call to post may still have posted: X answered 5xx (its servers may
+    have written the tweet before failing), or a timeout or a dropped connection came after
+    the request left. A 4xx, or a request that never left, certainly did not post."""
+    if exc.status is not None:
+        return exc.status >= 500
+    return exc.code in {"timeout", "network"} and exc.reached
+
+
 def _handle(handle: str) -> str:
     return handle.lstrip("@").lower()
 
@@ -174,9 +184,10 @@ class Outbox:
         try:
             posted = self._call(api, reply)
         except XApiError as exc:
-            # A timeout or a dropped connection after the request left: it may be on X.
-            unknown = exc.code in {"timeout", "network"} and exc.reached
-            return self._failed(reply, OUTCOME_UNKNOWN if unknown else exc.code, exc.detail)
+            if _maybe_posted(exc):
+                detail = f"{exc.detail} (the post may have gone through: check X first)"
+                return self._failed(reply, OUTCOME_UNKNOWN, detail)
+            return self._failed(reply, exc.code, exc.detail)
         except Exception as exc:  # the call was made, its answer not understood: unknown
             return self._failed(reply, OUTCOME_UNKNOWN, f"{type(exc).__name__}: {exc}")
         return _result(self._entry(reply, "posted", posted_tweet_id=posted))

@@ -483,21 +483,43 @@ def test_a_dm_reply_goes_through_the_dm_endpoint_never_public(
     assert fake.posted == []
 
 
-def test_a_server_error_gives_a_failed_result_with_the_reason(
-    fake: FakeX, conn: Connection, tmp_path: Path
+@pytest.mark.parametrize("went_through", [True, False])
+def test_a_server_error_on_a_post_is_outcome_unknown_and_never_posted_again(
+    fake: FakeX, conn: Connection, tmp_path: Path, went_through: bool
 ) -> None:
     customer = fake.add_tweet("mika_t", "@AcmeHelp 助けて")
-    fake.fail("POST /2/tweets", 503, detail="Service Unavailable")
+    fake.fail("POST /2/tweets", 503, detail="Service Unavailable", after=went_through)
     outbox = _outbox(fake, conn, tmp_path / "ledger.jsonl")
 
     result = outbox.post(_reply("r-1", in_reply_to_tweet_id=customer["id"]))
     again = outbox.post(_reply("r-1", in_reply_to_tweet_id=customer["id"]))
+    after_restart = _outbox(fake, conn, tmp_path / "ledger.jsonl").post(
+        _reply("r-1", in_reply_to_tweet_id=customer["id"])
+    )
 
-    assert (result.status, result.error_code) == ("failed", "x_server_error")
-    assert result.error == "HTTP 503: Service Unavailable"
+    assert (result.status, result.error_code) == ("failed", "outcome_unknown")
+    assert result.error == (
+        "HTTP 503: Service Unavailable (the post may have gone through: check X first)"
+    )
     assert result.posted_tweet_id is None
     assert again == result
+    assert after_restart == result
     assert fake.calls["POST /2/tweets"] == 1
+    assert len(fake.posted) == (1 if went_through else 0)
+
+
+def test_a_client_error_on_a_post_is_a_definite_failure_with_the_reason(
+    fake: FakeX, conn: Connection, tmp_path: Path
+) -> None:
+    deleted = "1860000000000000001"  # X has no such tweet: 403, nothing posted
+
+    result = _outbox(fake, conn, tmp_path / "ledger.jsonl").post(
+        _reply("r-1", in_reply_to_tweet_id=deleted)
+    )
+
+    assert (result.status, result.error_code) == ("failed", "x_http_403")
+    assert result.error is not None
+    assert result.error.startswith("HTTP 403: You attempted to reply to a Tweet")
     assert fake.posted == []
 
 
