@@ -15,6 +15,7 @@ from services.api.app import create_app
 from services.api.cases.service import indexed_case
 from services.api.live.feed import LiveFeed, follow
 from services.api.metrics import ApiMetrics
+from services.api.readmodel.indices import CANNED, SAVED_SEARCHES
 from services.api.settings import ApiSettings
 from services.api.state import Shared
 from services.api.stored import DocStore
@@ -60,8 +61,8 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
     return Shared(
         settings=settings, es=es,
         tokens=TokenStore(es, prefix, cache_s=settings.api_token_cache_s, clock=clock),
-        canned=DocStore(es, f"{prefix}-canned", clock=clock),
-        saved=DocStore(es, f"{prefix}-saved-searches", clock=clock),
+        canned=DocStore(es, prefix, CANNED, clock=clock),
+        saved=DocStore(es, prefix, SAVED_SEARCHES, clock=clock),
         feed=feed, registry=registry, metrics=ApiMetrics(registry), send_action=send_action,
         load_case=case_by_id, kafka_ready=kafka_ready, clock=clock,
     )  # fmt: skip

@@ -10,19 +10,33 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from services.api.readmodel.indices import create_index, index_name
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 
 
 class DocStore:
     """CRUD over one index of small documents with generated ids; ``updated_at`` is the time
-    of ``clock`` when a document is written."""
+    of ``clock`` when a document is written. The index (``<prefix>-<kind>``) is created with
+    its explicit mapping (:data:`~services.api.readmodel.indices.OWN_MAPPINGS`) before the
+    first write, so a write never maps a field by itself."""
 
-    def __init__(self, es: AsyncElasticsearch, index: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, es: AsyncElasticsearch, prefix: str, kind: str, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self._es = es
         self._clock = clock
-        self.index = index
+        self._prefix = prefix
+        self._kind = kind
+        self._ready = False
+        self.index = index_name(prefix, kind)
+
+    async def _ensure(self) -> None:
+        if not self._ready:
+            await create_index(self._es, self._prefix, self._kind)
+            self._ready = True
 
     async def create(self, doc: dict[str, Any], by: str) -> dict[str, Any]:
+        await self._ensure()
         full = {**doc, "id": secrets.token_hex(8), "created_by": by,
                 "updated_at": self._clock.now().isoformat()}  # fmt: skip
         await self._es.index(index=self.index, id=full["id"], document=full, refresh=True)
@@ -48,6 +62,7 @@ class DocStore:
         old = await self.get(doc_id)
         if old is None:
             return None
+        await self._ensure()
         full = {**doc, "id": doc_id, "created_by": old["created_by"], "updated_by": by,
                 "updated_at": self._clock.now().isoformat()}  # fmt: skip
         await self._es.index(index=self.index, id=doc_id, document=full, refresh=True)

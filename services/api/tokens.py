@@ -14,6 +14,7 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from services.api.readmodel.indices import TOKENS, create_index, index_name
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.actions import Role
 
@@ -66,7 +67,9 @@ class TokenStore:
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._es = es
-        self.index = f"{prefix}-tokens"
+        self._prefix = prefix
+        self._ready = False
+        self.index = index_name(prefix, TOKENS)
         self._cache_s = cache_s
         self._clock = clock
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
@@ -75,6 +78,9 @@ class TokenStore:
         """A new token for ``name`` with ``role``; the token itself is returned once, here."""
         if role not in GRANTED_ROLES:
             raise ValueError(f"role must be one of {', '.join(r.value for r in GRANTED_ROLES)}")
+        if not self._ready:  # with its explicit mapping, before the first write
+            await create_index(self._es, self._prefix, TOKENS)
+            self._ready = True
         token = new_token()
         hashed = token_hash(token)
         at = self._clock.now().isoformat()

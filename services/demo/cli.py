@@ -90,7 +90,7 @@ async def seed(settings: DemoSettings, index_prefix: str | None = None) -> dict[
         store = TokenStore(es, prefix, cache_s=0)
         agent, _ = await store.create("Demo Agent", Role.AGENT)
         boss, _ = await store.create("Demo Supervisor", Role.SUPERVISOR)
-        canned = DocStore(es, f"{prefix}-canned")
+        canned = DocStore(es, prefix, "canned")
         if not await canned.list():
             for reply in CANNED:
                 await canned.create(dict(reply), "demo")

@@ -14,9 +14,12 @@ can add a kuromoji sub-field later without changing the queries' meaning.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import AsyncElasticsearch, BadRequestError
+
+log = logging.getLogger("tweetcare.api.readmodel")
 
 TWEETS = "tweets"
 CASES = "cases"
@@ -146,7 +149,47 @@ MAPPINGS: dict[str, dict[str, Any]] = {
     CASES: CASE_MAPPINGS,
     CASE_EVENTS: CASE_EVENT_MAPPINGS,
 }
-"""The mappings of each kind of index."""
+"""The mappings of each kind of index of the read model (rebuilt from the topics)."""
+
+TOKENS = "tokens"
+CANNED = "canned"
+SAVED_SEARCHES = "saved-searches"
+
+# The API's own small documents: not rebuilt from topics, so ``reindex`` leaves them alone.
+# ``strict``: a field the code does not write is refused, so no request can add a mapping that
+# breaks the next write for everyone; a saved search's body is kept whole and never indexed.
+TOKEN_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": _KW,
+        "hash": _KW,
+        "name": _KW,
+        "role": _KW,
+        "created_at": _DATE,
+        "revoked_at": _DATE,
+    },
+}
+_STAMPS: dict[str, Any] = {"id": _KW, "created_by": _KW, "updated_by": _KW, "updated_at": _DATE}
+CANNED_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        **_STAMPS,
+        "name": _KW,
+        "lang": _KW,
+        "queue": _KW,
+        "text": {"type": "text", "index": False},
+    },
+}
+SAVED_SEARCH_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {**_STAMPS, "name": _KW, "search": {"type": "object", "enabled": False}},
+}
+OWN_MAPPINGS: dict[str, dict[str, Any]] = {
+    TOKENS: TOKEN_MAPPINGS,
+    CANNED: CANNED_MAPPINGS,
+    SAVED_SEARCHES: SAVED_SEARCH_MAPPINGS,
+}
+"""The mappings of the API's own indices: tokens, canned replies, saved searches."""
 
 REFRESH: dict[str, str] = {CASES: "500ms"}
 """Refresh intervals other than 1 s: a case shows in its queue (the queue API reads this index)
@@ -165,18 +208,33 @@ def templates(prefix: str) -> dict[str, dict[str, Any]]:
             "index_patterns": [f"{index_name(prefix, kind)}*"],
             "priority": 100,
             "template": {
-                "settings": {**_SETTINGS, "refresh_interval": REFRESH.get(kind, "1s")},
+                "settings": settings_of(kind),
                 "mappings": mappings,
             },
             "_meta": {"owner": "tweetcare", "schema": 1},
         }
-        for kind, mappings in MAPPINGS.items()
+        for kind, mappings in {**MAPPINGS, **OWN_MAPPINGS}.items()
     }
 
 
+def settings_of(kind: str) -> dict[str, Any]:
+    """The index settings of ``kind``."""
+    return {**_SETTINGS, "refresh_interval": REFRESH.get(kind, "1s")}
+
+
+async def create_index(es: AsyncElasticsearch, prefix: str, kind: str) -> None:
+    """Create the index of ``kind`` with its mappings unless it exists (another replica may
+    create it first: "already exists" is fine)."""
+    mappings = {**MAPPINGS, **OWN_MAPPINGS}[kind]
+    await es.options(ignore_status=400).indices.create(
+        index=index_name(prefix, kind), mappings=mappings, settings=settings_of(kind)
+    )
+
+
 async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
-    """Install the read model's index templates, create missing indices, and add new fields to
-    existing ones. Idempotent; raises when an existing mapping conflicts with the code's."""
+    """Install the index templates, create missing indices, and add new fields to existing ones.
+    Idempotent; raises when an existing read-model mapping conflicts with the code's (an own
+    index made before its mapping was explicit is logged and left as it is)."""
     for name, body in templates(prefix).items():
         await es.indices.put_index_template(
             name=name,
@@ -194,3 +252,17 @@ async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
         else:
             # Another replica may create it first: "already exists" is fine.
             await es.options(ignore_status=400).indices.create(index=name)
+    for kind, mappings in OWN_MAPPINGS.items():
+        name = index_name(prefix, kind)
+        if not await es.indices.exists(index=name):
+            await create_index(es, prefix, kind)
+            continue
+        try:
+            await es.indices.put_mapping(
+                index=name, dynamic=mappings["dynamic"], properties=mappings["properties"]
+            )
+        except BadRequestError as exc:
+            # An index made before its mapping was explicit: it keeps working as it did.
+            log.warning(
+                "index keeps its earlier mapping", extra={"index": name, "why": exc.message}
+            )

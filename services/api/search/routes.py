@@ -45,7 +45,7 @@ async def list_saved(actor: Reader, state: State) -> list[dict[str, Any]]:
 
 @router.post("/saved-searches", status_code=201)
 async def create_saved(body: SavedSearchIn, actor: Reader, state: State) -> dict[str, Any]:
-    return await state.saved.create(body.model_dump(), actor.id)
+    return await state.saved.create(body.doc(), actor.id)
 
 
 @router.delete("/saved-searches/{doc_id}", status_code=204)

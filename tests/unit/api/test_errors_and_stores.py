@@ -56,6 +56,11 @@ class FakeEs:
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
         self.gets = 0
+        self.indices = self
+        self.created: list[str] = []
+
+    async def create(self, *, index: str, **_: Any) -> None:
+        self.created.append(index)
 
     async def index(self, *, index: str, id: str, document: dict[str, Any], refresh: bool) -> None:
         self.docs[id] = document
@@ -104,7 +109,7 @@ def test_small_documents_are_stamped_by_the_clock() -> None:
 
 async def _documents() -> None:
     es, clock = FakeEs(), FakeClock(T0)
-    store = DocStore(es, "t-canned", clock=clock)
+    store = DocStore(es, "t", "canned", clock=clock)
     made = await store.create({"name": "Sorry"}, "sup-1")
     assert made["updated_at"] == T0.isoformat()
     clock.advance(60)
@@ -112,3 +117,4 @@ async def _documents() -> None:
     assert edited is not None
     assert (edited["created_by"], edited["updated_by"]) == ("sup-1", "sup-2")
     assert edited["updated_at"] == (T0 + timedelta(minutes=1)).isoformat()
+    assert es.created == ["t-canned"]  # with its mapping, once, before the first write
