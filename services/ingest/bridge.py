@@ -51,11 +51,18 @@ class Gate:
         return futures
 
     async def publish(self, events: Sequence[TweetEvent]) -> int:
-        """Admit, publish and wait for Kafka; the number published."""
-        admitted = [e for e in events if self.admit(e)]
+        """Admit, publish and wait for Kafka; the number published. The events count as seen
+        only once Kafka acknowledged them: when the send fails (the error is raised) they are
+        unseen again, so the source, which keeps its cursor, publishes them on its retry."""
+        admitted = self.admission.reserve(events)
         if not admitted:
             return 0
-        await asyncio.gather(*await self.send_batch(admitted))
+        try:
+            await asyncio.gather(*await self.send_batch(admitted))
+        except BaseException:
+            self.admission.release(admitted)
+            raise
+        self.admission.confirm(admitted)
         done = self._clock.now()
         for event in admitted:
             self.metrics.publish_latency.observe(

@@ -50,6 +50,24 @@ def test_a_dm_id_never_collides_with_a_tweet_id() -> None:
     assert [admission.decide(e) for e in (_event("100"), dm)] == [Verdict.PUBLISH] * 2
 
 
+def test_a_tweet_whose_send_failed_is_unseen_and_published_on_the_retry() -> None:
+    admission = Admission()
+    failed, other = _event("100"), _event("101")
+
+    sent = admission.reserve([failed, other, failed])  # the same tweet twice on one page
+    while_in_flight = admission.reserve([failed.model_copy(update={"source": Source.X_SEARCH})])
+    admission.release(sent)  # Kafka refused the send
+    retried = admission.reserve([failed, other])
+    admission.confirm(retried)  # Kafka acknowledged
+    after = admission.reserve([failed, other])
+
+    assert sent == [failed, other]
+    assert while_in_flight == []  # another source meanwhile: held back, not sent twice
+    assert retried == [failed, other]
+    assert after == []
+    assert admission.in_flight == set()
+
+
 def test_window_is_bounded() -> None:
     window = SeenWindow(capacity=3)
     assert [window.add(k) for k in "abcd"] == [True] * 4
