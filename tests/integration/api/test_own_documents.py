@@ -54,3 +54,21 @@ async def _strict() -> None:
         saved = f"{api.state.prefix}-{SAVED_SEARCHES}"
         for search in ({"text": {"x": 1}}, {"text": "late"}):  # kept whole, never mapped
             await es.index(index=saved, document={"id": "a", "name": "n", "search": search})
+
+
+def test_canned_templates_we_cannot_fill_are_a_422_with_a_stable_code() -> None:
+    asyncio.run(_canned())
+
+
+async def _canned() -> None:
+    async with running_api() as api, api.client(await api.token("supervisor")) as client:
+        for text, code in (("{}", "invalid_template"), ("oops {", "invalid_template"),
+                           ("{brand:>20000000}", "invalid_template")):  # fmt: skip
+            refused = await client.post(
+                "/v1/canned-replies", json={"name": "x", "lang": "en", "text": text}
+            )
+            assert (refused.status_code, refused.json()["error"]["code"]) == (422, code)
+        saved = await client.post(
+            "/v1/canned-replies", json={"name": "ok", "lang": "en", "text": "Hi {brand}"}
+        )
+        assert saved.status_code == 201
