@@ -62,3 +62,19 @@ class InvalidSearchError(BadQueryError):
 class CannedNotFoundError(NotFoundError):
     def __init__(self, doc_id: str) -> None:
         super().__init__("canned_not_found", f"no canned reply {doc_id}")
+
+
+class RetryLaterError(DomainError):
+    """A request refused for now: ``retry_after_s`` is when trying again may work."""
+
+    def __init__(self, code: str, message: str, retry_after_s: float, **detail: Any) -> None:
+        super().__init__(code, message, **detail)
+        self.retry_after_s = retry_after_s
+
+
+class TooManyRequestsError(RetryLaterError):
+    """The token is over its rate or holds as many of a scarce thing as it may (exports)."""
+
+
+class UnavailableError(RetryLaterError):
+    """Something the API needs (Elasticsearch) is not answering."""

@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+from elastic_transport import ConnectionError as EsConnectionError
+from elastic_transport import ConnectionTimeout as EsConnectionTimeout
+from elasticsearch import ApiError
 from elasticsearch import NotFoundError as EsNotFoundError
 
 from services.api.cases.replies import ReplyError
-from services.api.error_handlers import status_of
+from services.api.error_handlers import from_elasticsearch, respond, status_of
 from services.api.errors import (
     CannedNotFoundError,
     CaseNotFoundError,
@@ -118,3 +122,37 @@ async def _documents() -> None:
     assert (edited["created_by"], edited["updated_by"]) == ("sup-1", "sup-2")
     assert edited["updated_at"] == (T0 + timedelta(minutes=1)).isoformat()
     assert es.created == ["t-canned"]  # with its mapping, once, before the first write
+
+
+def _api_error(status: int, kind: str) -> ApiError:
+    meta = ApiResponseMeta(status, "1.1", HttpHeaders(), 0.01, NodeConfig("http", "es", 9200))
+    return ApiError(kind, meta, {"error": {"type": kind, "reason": "..."}, "status": status})
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code", "retry_after"),
+    [
+        (EsConnectionError("refused"), 503, "elasticsearch_unavailable", "5"),
+        (EsConnectionTimeout("timed out"), 503, "elasticsearch_unavailable", "5"),
+        (
+            _api_error(503, "search_phase_execution_exception"),
+            503,
+            "elasticsearch_unavailable",
+            "5",
+        ),
+        (_api_error(429, "es_rejected_execution_exception"), 503, "elasticsearch_unavailable", "5"),
+        (_api_error(400, "too_many_buckets_exception"), 400, "too_many_buckets", None),
+        (_api_error(503, "too_many_buckets_exception"), 400, "too_many_buckets", None),
+    ],
+)
+def test_elasticsearch_failures_answer_as_domain_errors(
+    error: Exception, status: int, code: str, retry_after: str | None
+) -> None:
+    domain = from_elasticsearch(error)
+    assert domain is not None
+    assert (status_of(domain), domain.code) == (status, code)
+    assert respond(domain).headers.get("retry-after") == retry_after
+
+
+def test_other_elasticsearch_errors_stay_internal() -> None:
+    assert from_elasticsearch(_api_error(400, "mapper_parsing_exception")) is None
