@@ -1,4 +1,11 @@
-"""Agent actions on a case: the transition table, and an outcome for every action. Pure."""
+"""Agent actions on a case: who may act, the transition table, collisions, and an outcome for
+every action. Pure.
+
+Collisions are decided here, in partition order: a reply claims an unclaimed case for the
+replier and is refused on a case someone else holds; only the holder (or a supervisor) resolves,
+closes without reply or marks spam a claimed case; a reply whose idempotency key the case has
+applied already is a repeat (answered again, posted once).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ from datetime import datetime
 from services.plumbing.contracts.actions import (
     AgentAction,
     Claim,
+    Correct,
     MarkSpam,
     NoReply,
     Note,
+    OpenCase,
     Release,
     Reopen,
     Reply,
@@ -18,19 +27,20 @@ from services.plumbing.contracts.actions import (
     SetPriority,
     Tag,
     Transfer,
+    Verdict,
 )
 from services.plumbing.contracts.cases import (
     ActionOutcome,
     Case,
+    CaseEvent,
     CaseState,
     Change,
     ChangeKind,
-    ClockStatus,
     ThreadEntry,
 )
 from services.plumbing.contracts.common import Channel
 from services.plumbing.contracts.outbox import OutboxReply
-from services.sla import clockwork as clocks
+from services.sla import by_hand
 from services.sla.book import CLOSED, Held, Step, digest, event, find, replace
 from services.sla.policies import Policy
 from services.sla.tweets import restart_clocks
@@ -49,8 +59,16 @@ ALLOWED: dict[str, frozenset[CaseState]] = {
     "set_priority": OPEN,
     "tag": OPEN | CLOSED,
     "note": OPEN | CLOSED,
+    "correct": OPEN | CLOSED,  # a closed case's labels can still be put right
 }
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+ACTORS = SUPERVISORS | {Role.AGENT}
+"""Who may act at all (an integrator reads, never acts)."""
+SUPERVISOR_ONLY = frozenset({"reopen", "transfer", "set_priority"})
+HOLDER_ONLY = frozenset({"resolve", "no_reply", "spam"})
+"""Actions only the holder of a claimed case (or a supervisor) may take."""
+KEYS_KEPT = 50
+"""Idempotency keys a case remembers (its newest replies)."""
 
 
 class RejectedError(Exception):
@@ -61,16 +79,22 @@ class RejectedError(Exception):
 
 
 def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: datetime) -> Step:
-    """Apply ``action`` or reject it; either way one event carries the outcome."""
+    """Apply ``action`` or reject it; either way one event carries the outcome.
+
+    An action on a case this key does not hold changes nothing and says nothing (the service
+    counts and logs it); so does an open from someone who may not act (there is no case to
+    answer on)."""
+    if isinstance(action, OpenCase):
+        return _open(book, action, policy, now) if action.actor.role in ACTORS else Step(book)
     held = find(book, action.case_id)
     if held is None:
-        return Step(book)  # no such case under this key: the service counts and logs it
+        return Step(book)
+    key = action.idempotency_key if isinstance(action, Reply) else None
+    if key is not None and key in held.case.idempotency_keys:
+        detail = f"reply {action.event_id} was applied already"
+        return Step(book, [_unchanged(held, action, now, "repeat", detail, f":repeat:{key}")])
     try:
-        if held.case.state not in ALLOWED[action.kind]:
-            raise RejectedError(
-                "invalid_transition",
-                f"cannot {action.kind.replace('_', ' ')} a case that is {held.case.state.value}",
-            )
+        _check(held.case, action)
         case, change, outbox = _apply(held.case, action, policy, now)
     except RejectedError as no:
         rejected = event(
@@ -91,6 +115,53 @@ def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: 
         new, change.model_copy(update={"by": action.actor}), now, f"action:{action.event_id}"
     ).model_copy(update={"outcome": ActionOutcome(action_id=action.event_id, status="applied")})
     return Step(replace(book, new), [applied], outbox)
+
+
+def _check(case: Case, action: AgentAction) -> None:
+    """Raise :class:`RejectedError` for an actor who may not do this, or a state it may not
+    start from."""
+    role = action.actor.role
+    if role not in ACTORS or (action.kind in SUPERVISOR_ONLY and role not in SUPERVISORS):
+        raise RejectedError("forbidden_role", f"a {role.value} cannot "
+                            f"{action.kind.replace('_', ' ')} a case")  # fmt: skip
+    if case.state not in ALLOWED[action.kind]:
+        raise RejectedError(
+            "invalid_transition",
+            f"cannot {action.kind.replace('_', ' ')} a case that is {case.state.value}",
+        )
+    closing = action.kind in HOLDER_ONLY or (
+        isinstance(action, Correct) and by_hand.closes(case, action.agent) is not None
+    )
+    if closing and _held_by_other(case, action) and role not in SUPERVISORS:
+        assert case.assignee is not None
+        raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}: "
+                            "only they or a supervisor can close it")  # fmt: skip
+
+
+def _unchanged(
+    held: Held, action: AgentAction, now: datetime, code: str, detail: str, repeat: str = ""
+) -> CaseEvent:
+    """An applied action that changed nothing (a repeat, a tweet that has its case): the case
+    as it is, its version unchanged. ``repeat`` tells a repeat's event from the original's."""
+    return event(
+        held, Change(kind=ChangeKind.UNCHANGED, detail=detail[:500], by=action.actor), now,
+        f"action:{action.event_id}{repeat}",
+    ).model_copy(update={"outcome": ActionOutcome(action_id=action.event_id, status="applied",
+                                                  code=code, reason=detail[:500])})  # fmt: skip
+
+
+def _open(book: tuple[Held, ...], action: OpenCase, policy: Policy, now: datetime) -> Step:
+    """Open a case from the tweet, or answer with the case it already has."""
+    held = by_hand.existing(book, action)
+    if held is not None:
+        detail = f"tweet {action.tweet.tweet_id} already has this case"
+        return Step(book, [_unchanged(held, action, now, "already_open", detail)])
+    case, change = by_hand.opened(action, policy, now)
+    new = Held(1, case)
+    opened = event(new, change.model_copy(update={"by": action.actor}), now,
+                   f"action:{action.event_id}")  # fmt: skip
+    outcome = ActionOutcome(action_id=action.event_id, status="applied")
+    return Step(replace(book, new), [opened.model_copy(update={"outcome": outcome})])
 
 
 def _held_by_other(case: Case, action: AgentAction) -> bool:
@@ -126,25 +197,24 @@ def _apply(
             )
         case Reply():
             return _reply(case, action)
-        case Resolve() | NoReply() | MarkSpam():
-            closing: dict[str, tuple[CaseState, ChangeKind]] = {
-                "resolve": (CaseState.RESOLVED, ChangeKind.STATE_CHANGED),
-                "no_reply": (CaseState.CLOSED_NO_REPLY, ChangeKind.STATE_CHANGED),
-                "spam": (CaseState.SPAM, ChangeKind.STATE_CHANGED),
-            }
-            state, kind = closing[action.kind]
-            stopped = [clocks.finish(c, ClockStatus.STOPPED, now) for c in case.clocks]
-            if state == CaseState.RESOLVED:
-                stopped = [
-                    clocks.finish(c, ClockStatus.MET, now) if c.name.value == "resolution" else c
-                    for c in stopped
-                ]
-            detail = getattr(action, "reason", "") or state.value
+        case Resolve():
+            closed = by_hand.close(case, CaseState.RESOLVED, now)
+            return closed, Change(kind=ChangeKind.STATE_CHANGED, detail=closed.state.value), []
+        case NoReply() | MarkSpam():
+            no_reply = isinstance(action, NoReply)
+            state = CaseState.CLOSED_NO_REPLY if no_reply else CaseState.SPAM
+            said = Verdict(needs_reply=False) if no_reply else Verdict(spam=True)
+            reason = action.reason if isinstance(action, NoReply) else ""
+            record = by_hand.correction(case, action.triage, said, action.actor, now, reason)
             return (
-                case.model_copy(update={"state": state, "resolved_at": now, "clocks": stopped}),
-                Change(kind=kind, detail=detail),
+                by_hand.close(case, state, now),
+                Change(kind=ChangeKind.STATE_CHANGED, detail=reason or state.value,
+                       tweet_id=case.opening_tweet_id, correction=record),
                 [],
-            )
+            )  # fmt: skip
+        case Correct():
+            fixed, change = by_hand.corrected(case, action, now)
+            return fixed, change, []
         case Reopen():
             reopened = case.model_copy(
                 update={
@@ -193,11 +263,18 @@ def _unassigned(state: CaseState) -> CaseState:
 
 
 def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
+    """Request the reply; an unclaimed case becomes the replier's (no two agents answer it)."""
     if _held_by_other(case, action):
         assert case.assignee is not None
         raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
     if case.channel == Channel.DM and action.channel != Channel.DM:
         raise RejectedError("dm_case_public_reply", "a DM case can only be answered by DM")
+    update: dict[str, object] = {}
+    if case.assignee is None:
+        state = CaseState.ASSIGNED if case.state == CaseState.NEW else case.state
+        update.update({"assignee": action.actor, "state": state})
+    if action.idempotency_key is not None:
+        update["idempotency_keys"] = [*case.idempotency_keys, action.idempotency_key][-KEYS_KEPT:]
     target = action.in_reply_to_tweet_id or case.last_customer_tweet_id or case.opening_tweet_id
     reply = OutboxReply(
         event_id=digest("outbox", action.reply_id),
@@ -214,4 +291,5 @@ def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
         requested_by=action.actor,
         requested_at=action.requested_at,
     )
-    return case, Change(kind=ChangeKind.REPLY_REQUESTED, detail=action.reply_id), [reply]
+    claimed = case.model_copy(update=update) if update else case
+    return claimed, Change(kind=ChangeKind.REPLY_REQUESTED, detail=action.reply_id), [reply]

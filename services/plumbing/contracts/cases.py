@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from services.plumbing.contracts.actions import Actor
+from services.plumbing.contracts.actions import Actor, Verdict
 from services.plumbing.contracts.common import CaseKey, Channel, Event, Id, Part, Priority, UtcTime
 from services.plumbing.contracts.tweets import Author, Sentiment, Topic
 
@@ -90,6 +90,12 @@ class Case(Part):
     reopen_count: int = Field(default=0, ge=0)
     clocks: list[Clock] = Field(default_factory=list)
     thread: list[ThreadEntry] = Field(default_factory=list)
+    idempotency_keys: list[Id] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Keys of the replies applied to this case, newest last (at most 50): a "
+        "reply with one of them is a repeat",
+    )
 
 
 class ChangeKind(StrEnum):
@@ -110,6 +116,20 @@ class ChangeKind(StrEnum):
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
     ACTION_REJECTED = "action_rejected"
+    CORRECTED = "corrected"
+    UNCHANGED = "unchanged"
+
+
+class Correction(Part):
+    """What triage said of a tweet and what an agent said instead: self-contained, so a reader
+    of ``cases.events`` learns from it without the rest of the history."""
+
+    tweet_id: Id
+    triage: Verdict
+    agent: Verdict
+    agent_id: Id
+    at: UtcTime
+    reason: str = Field(default="", max_length=200)
 
 
 class Change(Part):
@@ -120,6 +140,10 @@ class Change(Part):
     fraction: float | None = Field(default=None, description="Warning fraction, for sla_warning")
     due_at: UtcTime | None = None
     by: Actor | None = None
+    correction: Correction | None = Field(
+        default=None,
+        description="Opened by hand, no-reply, spam, corrected: what triage and the agent said",
+    )
 
 
 class ActionOutcome(Part):
@@ -127,7 +151,12 @@ class ActionOutcome(Part):
 
     action_id: Id
     status: Literal["applied", "rejected"]
-    code: str = Field(default="ok", max_length=64, description="Stable code, e.g. claimed_by_other")
+    code: str = Field(
+        default="ok",
+        max_length=64,
+        description="Stable code, e.g. claimed_by_other; applied: ok, or repeat (a reply with a "
+        "key already applied) or already_open (the tweet has a case: this one)",
+    )
     reason: str = Field(default="", max_length=500)
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.plumbing.contracts.actions import Actor, Role
 from services.plumbing.contracts.cases import CaseState, ChangeKind, ClockName, ClockStatus
 from services.plumbing.contracts.common import Channel, Priority
 from services.plumbing.contracts.outbox import OutboxResult
@@ -28,6 +29,14 @@ escalation:
   on_breach: [raise_priority, {move_to_queue: escalations}, {webhook: "http://hooks.test/sla"}]
 """
 )
+
+
+BOSS = Actor(id="boss", name="Sachiko", role=Role.SUPERVISOR)
+"""Reopen, transfer and priority are supervisors' (an agent's is refused: test_actions_*)."""
+
+
+def by(kind: str) -> Actor:
+    return BOSS if kind in ("reopen", "transfer", "set_priority") else AGENT_A
 
 
 def minutes(n: float) -> datetime:
@@ -148,7 +157,7 @@ def test_invalid_transitions_are_rejected_with_a_code(
     for name in state_actions:
         book = on_action(book, action(name, case_id, minutes(1)), POLICY, minutes(1)).book
     extra = {"queue": "x"} if kind == "transfer" else {}
-    step = on_action(book, action(kind, case_id, minutes(2), **extra), POLICY, minutes(2))
+    step = on_action(book, action(kind, case_id, minutes(2), by(kind), **extra), POLICY, minutes(2))
     outcome = step.events[0].outcome
     assert outcome is not None
     assert (outcome.status, outcome.code) == ("rejected", code)
@@ -219,7 +228,9 @@ def test_versions_only_grow() -> None:
     for n, kind in enumerate(["claim", "note", "set_priority", "tag", "release"], start=1):
         extra = {"note": {"text": "called"}, "set_priority": {"priority": "P1"},
                  "tag": {"add": ["vip"]}}.get(kind, {})  # fmt: skip
-        step = on_action(step.book, action(kind, case_id, minutes(n), **extra), POLICY, minutes(n))
+        step = on_action(
+            step.book, action(kind, case_id, minutes(n), by(kind), **extra), POLICY, minutes(n)
+        )
         versions += [e.case_version for e in step.events]
     assert versions == sorted(versions)
     assert len(set(versions)) == len(versions)
