@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from services.ingest.dedupe import Admission, Verdict
+from services.ingest.dedupe import Admission
 from services.ingest.metrics import IngestMetrics
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.contracts.codecs import DEAD_LETTERS, TWEETS_RAW, dlq_topic
@@ -40,8 +40,10 @@ class Gate:
         self.metrics = metrics
         self._clock = clock
 
-    def admit(self, event: TweetEvent) -> bool:
-        return self.admission.decide(event) is Verdict.PUBLISH
+    def remember(self, event: TweetEvent) -> None:
+        """An event published elsewhere (the outbox's echo) and acknowledged: seen from now on,
+        so the copy a source brings later is held back."""
+        self.admission.confirm([event])
 
     async def send_batch(self, events: Sequence[TweetEvent]) -> list[asyncio.Future[Any]]:
         """For :func:`services.ingest.replay.replay` (which admits by itself): publish, count."""

@@ -99,7 +99,7 @@ async def serve(
 
     def posting() -> Coroutine[Any, Any, None]:
         return run_outbox(
-            consumer, producer, outbox, metrics, stop, on_echo=gate.admit, clock=clock,
+            consumer, producer, outbox, metrics, stop, on_echo=gate.remember, clock=clock,
             results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
         )  # fmt: skip
 

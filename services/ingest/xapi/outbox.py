@@ -1,12 +1,14 @@
 """Posting agents' replies on X, at most once per ``reply_id``, even across restarts.
 
 A ledger (append-only JSON lines, fsynced) records ``attempting`` before the call to X and
-``posted`` or ``failed`` after it. A reply whose ledger already has an outcome is answered from
-the ledger, never posted again. A reply left ``attempting`` (the process died during the call,
-or the call's outcome could not be read), and one X answered with a 5xx (its servers may have
-written the tweet before failing), may or may not be on X: it is not posted again but reported
-failed with code ``outcome_unknown``, so an agent checks X before writing a new reply.
-A DM case is answered only by DM (``POST /2/dm_conversations/with/:id/messages``).
+``posted`` or ``failed`` after it, and ``echoed`` once the posted reply's outbound tweet event
+was acknowledged by Kafka (until then a redelivered reply publishes it again). A reply whose
+ledger already has an outcome is answered from the ledger, never posted again. A reply left
+``attempting`` (the process died during the call, or the call's outcome could not be read), and
+one X answered with a 5xx (its servers may have written the tweet before failing), may or may
+not be on X: it is not posted again but reported failed with code ``outcome_unknown``, so an
+agent checks X before writing a new reply. A DM case is answered only by DM
+(``POST /2/dm_conversations/with/:id/messages``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -48,6 +50,7 @@ class LedgerEntry:
     posted_tweet_id: str | None = None
     error_code: str | None = None
     error: str | None = None
+    echoed: bool = False  # the posted reply's outbound tweet event was acknowledged by Kafka
 
 
 class ReplyLedger:
@@ -148,9 +151,14 @@ class Outbox:
             self._user_ids[key] = str(api.me()["id"])
         return self._user_ids[key]
 
-    def _entry(self, reply: OutboxReply | LedgerEntry, state: State, **outcome: str) -> LedgerEntry:
+    def _entry(
+        self, reply: OutboxReply | LedgerEntry, state: State, *,
+        posted_tweet_id: str | None = None, error_code: str | None = None,
+        error: str | None = None,
+    ) -> LedgerEntry:  # fmt: skip
         entry = LedgerEntry(reply.reply_id, reply.case_id, reply.case_key, state,
-                            format_utc_ms(self.clock.now()), **outcome)  # fmt: skip
+                            format_utc_ms(self.clock.now()), posted_tweet_id=posted_tweet_id,
+                            error_code=error_code, error=error)  # fmt: skip
         self.ledger.append(entry)
         return entry
 
@@ -161,9 +169,16 @@ class Outbox:
         detail = "an attempt to post was cut short (stop or crash): check X before replying again"
         return self._failed(entry, OUTCOME_UNKNOWN, detail)
 
-    def knows(self, reply_id: str) -> bool:
-        """Whether the ledger has ``reply_id`` (then it is never posted again)."""
-        return self.ledger.latest(reply_id) is not None
+    def echo_due(self, reply_id: str) -> bool:
+        """Whether ``reply_id`` is posted and its outbound tweet event not yet acknowledged."""
+        entry = self.ledger.latest(reply_id)
+        return entry is not None and entry.state == "posted" and not entry.echoed
+
+    def echo_sent(self, reply_id: str) -> None:
+        """Record that the posted reply's outbound tweet event was acknowledged by Kafka."""
+        entry = self.ledger.latest(reply_id)
+        if entry is not None and entry.state == "posted" and not entry.echoed:
+            self.ledger.append(replace(entry, echoed=True))
 
     def recover(self) -> list[OutboxResult]:
         """At start-up: every reply left ``attempting`` is failed ``outcome_unknown``."""

@@ -1,5 +1,8 @@
 """The live X sources and the outbox when Kafka refuses a send, on the real broker and the fake X.
 
+The outbox runs as ``ingest run`` composes it: ``run_outbox`` under ``keep_running``, which
+restarts it on the same consumer after a failure.
+
 Kafka is made to refuse for real: the topic's ``max.message.bytes`` is set below the size of one
 event, so the broker answers ``MESSAGE_TOO_LARGE``; raising it again is the broker coming back.
 """
@@ -7,24 +10,34 @@ event, so the broker answers ``MESSAGE_TOO_LARGE``; raising it again is the brok
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import contextlib
+import time
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from services.ingest.brands import BrandMap
 from services.ingest.bridge import Gate, ThreadSink
 from services.ingest.dedupe import Admission
 from services.ingest.metrics import IngestMetrics
+from services.ingest.outbox_loop import run_outbox
 from services.ingest.xapi.client import ApiCalls, Connection, XApi
 from services.ingest.xapi.cursors import Cursor, CursorStore
+from services.ingest.xapi.outbox import Outbox, ReplyLedger
 from services.ingest.xapi.polling import Poller
 from services.plumbing.clock import FakeClock
-from services.plumbing.contracts.codecs import TWEETS_RAW
+from services.plumbing.contracts.actions import Actor, Role
+from services.plumbing.contracts.codecs import OUTBOX_REPLIES, OUTBOX_RESULTS, TWEETS_RAW
+from services.plumbing.contracts.common import Channel
+from services.plumbing.contracts.outbox import OutboxReply
+from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import make_producer
 from services.plumbing.settings import KafkaSettings
@@ -94,3 +107,101 @@ def test_a_poll_whose_send_failed_publishes_those_tweets_on_its_retry(
     assert published == 3
     assert sorted(e.tweet_id for e in records) == sorted(t["id"] for t in tweets)
     assert cursor == Cursor(since_id=tweets[-1]["id"])
+
+
+def _reply(reply_id: str, customer_tweet: dict[str, str]) -> OutboxReply:
+    return OutboxReply(
+        event_id=f"e-{reply_id}", reply_id=reply_id, case_id=f"c-{reply_id}",
+        case_key=f"acme:{customer_tweet['author_id']}", brand="acme", handle="AcmeHelp",
+        channel=Channel.PUBLIC, in_reply_to_tweet_id=customer_tweet["id"],
+        text=f"Sorry about that ({reply_id}): we are on it.",
+        requested_by=Actor(id="a1", name="Aiko", role=Role.AGENT),
+        requested_at=datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_replies_after_one_whose_result_kafka_refused_are_posted_not_skipped(
+    fake: FakeX, clock: FakeClock, kafka_bootstrap: str,
+    fresh_topics: Callable[..., list[str]], tmp_path: Path,
+) -> None:  # fmt: skip
+    replies_topic, results_topic, tweets_topic = fresh_topics(
+        "replies", "results", "tweets", partitions=1
+    )
+    customer = fake.add_tweet("mika_t", "@AcmeHelp 荷物がまだです")
+    replies = [_reply(f"r-{n}", customer) for n in range(3)]
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    for reply in replies:  # one partition: one batch, in this order
+        producer.send(replies_topic, OUTBOX_REPLIES.encode(reply), key=reply.case_key.encode())
+    producer.flush()
+    producer.close()
+    limit_message_bytes(kafka_bootstrap, results_topic, TOO_SMALL)
+    group = f"test-outbox-{replies_topic}"
+
+    async def main() -> int | None:
+        connection = Connection(fake.base_url, ApiCalls(), clock=clock, sleep=clock.advance)
+        apis = {"AcmeHelp": XApi(fake.token_of("AcmeHelp"), connection)}
+        outbox = Outbox(apis, ReplyLedger(tmp_path / "outbox_ledger.jsonl"), clock=clock)
+        kafka = make_producer(KafkaSettings(kafka_bootstrap=kafka_bootstrap), client_id="t")
+        consumer = AIOKafkaConsumer(
+            replies_topic, bootstrap_servers=kafka_bootstrap, group_id=group,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+        )  # fmt: skip
+        await kafka.start()
+        await consumer.start()
+        stop = asyncio.Event()
+        metrics = IngestMetrics(new_registry())
+        gate = Gate(kafka, Admission(), metrics, clock, topic=tweets_topic)
+
+        def posting() -> Any:
+            return run_outbox(
+                consumer, kafka, outbox, metrics, stop, on_echo=gate.remember, clock=clock,
+                results_topic=results_topic, tweets_topic=tweets_topic,
+            )  # fmt: skip
+
+        task = asyncio.create_task(keep_running("outbox", posting, stop, pause_s=0.2))
+        try:
+            await _until(lambda: len(fake.posted) >= 1)
+            await asyncio.sleep(1)  # the loop fails on the first result, and restarts
+            limit_message_bytes(kafka_bootstrap, results_topic, ROOMY)
+            await _until(lambda: len(fake.posted) == 3 and fake.calls["POST /2/tweets"] == 3)
+            tp = TopicPartition(replies_topic, 0)
+            await _until_async(lambda: _committed(consumer, tp), 3)
+            return await consumer.committed(tp)
+        finally:
+            stop.set()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await consumer.stop()
+            await kafka.stop()
+
+    committed = asyncio.run(main())
+
+    results = [OUTBOX_RESULTS.decode(r.value) for r in read_all(kafka_bootstrap, results_topic)]
+    echoes = [TWEETS_RAW.decode(r.value) for r in read_all(kafka_bootstrap, tweets_topic)]
+    posted_ids = [t["id"] for t in fake.posted]
+    assert [(r.reply_id, r.status) for r in results] == [(r.reply_id, "posted") for r in replies]
+    assert [r.posted_tweet_id for r in results] == posted_ids
+    assert sorted(e.tweet_id for e in echoes) == sorted(posted_ids)  # each echo once
+    assert committed == 3
+
+
+async def _until(done: Callable[[], bool], timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def _committed(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | None:
+    offset: int | None = await consumer.committed(tp)
+    return offset
+
+
+async def _until_async(
+    read: Callable[[], Coroutine[Any, Any, int | None]], want: int, timeout_s: float = 30
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while await read() != want:
+        assert time.monotonic() < deadline, f"not {want} in {timeout_s}s"
+        await asyncio.sleep(0.1)
