@@ -94,7 +94,7 @@ def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: 
         detail = f"reply {action.event_id} was applied already"
         return Step(book, [_unchanged(held, action, now, "repeat", detail, f":repeat:{key}")])
     try:
-        _check(held.case, action)
+        check(held.case, action)
         case, change, outbox = _apply(held.case, action, policy, now)
     except RejectedError as no:
         rejected = event(
@@ -117,9 +117,11 @@ def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: 
     return Step(replace(book, new), [applied], outbox)
 
 
-def _check(case: Case, action: AgentAction) -> None:
-    """Raise :class:`RejectedError` for an actor who may not do this, or a state it may not
-    start from."""
+def check(case: Case, action: AgentAction) -> None:
+    """Raise :class:`RejectedError` for an actor who may not do this, a state it may not start
+    from, or a collision with the case's holder. The API asks the same before it sends (a fast
+    answer from its view of the case); this service's answer, in partition order, is the one
+    that holds."""
     role = action.actor.role
     if role not in ACTORS or (action.kind in SUPERVISOR_ONLY and role not in SUPERVISORS):
         raise RejectedError("forbidden_role", f"a {role.value} cannot "
@@ -136,6 +138,9 @@ def _check(case: Case, action: AgentAction) -> None:
         assert case.assignee is not None
         raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}: "
                             "only they or a supervisor can close it")  # fmt: skip
+    if isinstance(action, Reply) and _held_by_other(case, action):
+        assert case.assignee is not None
+        raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
 
 
 def _unchanged(
@@ -264,9 +269,6 @@ def _unassigned(state: CaseState) -> CaseState:
 
 def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
     """Request the reply; an unclaimed case becomes the replier's (no two agents answer it)."""
-    if _held_by_other(case, action):
-        assert case.assignee is not None
-        raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
     if case.channel == Channel.DM and action.channel != Channel.DM:
         raise RejectedError("dm_case_public_reply", "a DM case can only be answered by DM")
     update: dict[str, object] = {}

@@ -19,6 +19,7 @@ from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
 from services.plumbing.contracts.common import Channel, Priority
 from services.plumbing.text.pii import find as find_pii
+from services.sla.book import digest
 
 Label = Field(min_length=1, max_length=50, pattern=r"^[^\s,]+$")
 
@@ -74,8 +75,12 @@ def _common(case: Case, actor: a.Actor, now: datetime) -> dict[str, Any]:
     }
 
 
-def simple(kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime) -> a.AgentAction:
-    """The action of every kind but reply, from its body."""
+def simple(
+    kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime,
+    triage: a.Verdict | None = None,
+) -> a.AgentAction:  # fmt: skip
+    """The action of every kind but reply, from its body; ``triage`` (what triage said of the
+    opening tweet) goes with a no-reply and a spam."""
     common = _common(case, actor, now)
     match kind:
         case "claim":
@@ -87,10 +92,10 @@ def simple(kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime
         case "reopen":
             return a.Reopen(**common)
         case "spam":
-            return a.MarkSpam(**common)
+            return a.MarkSpam(**common, triage=triage)
         case "no-reply":
             assert isinstance(body, NoReplyBody)
-            return a.NoReply(**common, reason=body.reason)
+            return a.NoReply(**common, reason=body.reason, triage=triage)
         case "transfer":
             assert isinstance(body, TransferBody)
             return a.Transfer(**common, queue=body.queue)
@@ -106,11 +111,18 @@ def simple(kind: str, case: Case, actor: a.Actor, body: BaseModel, now: datetime
     raise NotFoundError("unknown_action", f"no action {kind!r}")
 
 
+def keyed_ids(case_id: str, key: str) -> tuple[str, str]:
+    """The action id and reply id of the reply with idempotency key ``key`` to ``case_id``:
+    the same key gives the same ids, so a retry is the same reply."""
+    return digest("reply-action", case_id, key), digest("reply", case_id, key)
+
+
 def reply(
     case: Case, actor: a.Actor, body: ReplyBody, canned_text: str | None, now: datetime,
-    thread_has_pii: bool,
+    thread_has_pii: bool, key: str | None = None,
 ) -> tuple[a.Reply, list[dict[str, str]]]:  # fmt: skip
-    """The reply action and its warnings; a DM case is answered by DM only. Raises
+    """The reply action and its warnings; a DM case is answered by DM only. With an
+    idempotency ``key`` its ids are :func:`keyed_ids` (else new ones). Raises
     :class:`~services.api.cases.replies.ReplyError` for a reply that cannot be sent as composed."""
     channel = Channel(body.channel) if body.channel else case.channel
     if case.channel == Channel.DM and channel != Channel.DM:
@@ -141,8 +153,10 @@ def reply(
                 {"code": "thread_has_pii", "message": "the thread holds personal data: consider DM"}
             )
     target = case.last_customer_tweet_id or case.opening_tweet_id
+    action_id, reply_id = keyed_ids(case.case_id, key) if key else (new_event_id(), new_event_id())
     action = a.Reply(
-        **_common(case, actor, now), reply_id=new_event_id(), text=final, channel=channel,
-        in_reply_to_tweet_id=target if channel == Channel.PUBLIC else None,
+        **{**_common(case, actor, now), "event_id": action_id}, reply_id=reply_id, text=final,
+        channel=channel, in_reply_to_tweet_id=target if channel == Channel.PUBLIC else None,
+        idempotency_key=key,
     )  # fmt: skip
     return action, warnings

@@ -1,18 +1,23 @@
 """``/v1/cases/{case_id}`` (the case with its thread and history), its actions
-(``/v1/cases/{case_id}/<action>``) and ``/v1/actions/{action_id}`` (an outcome answered late)."""
+(``/v1/cases/{case_id}/<action>``), ``/v1/tweets/{tweet_id}/case`` (要対応: open a case from a
+tweet) and ``/v1/actions/{action_id}`` (an outcome answered late).
+
+Every action is first held to the SLA service's rules on the case as the API sees it
+(:func:`services.api.cases.by_hand.refuse_early`: a fast 409/403); what passes is sent, and the
+SLA service's answer is the one that holds."""
 
 from __future__ import annotations
 
 import inspect
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.api.cases import actions as act
-from services.api.cases import outcomes, service
+from services.api.cases import by_hand, outcomes, service
 from services.api.deps import ActionId, Agent, CaseId, Now, Reader, State, Supervisor
 from services.api.errors import CannedNotFoundError, NotFoundError
 from services.api.state import Shared
@@ -20,6 +25,14 @@ from services.plumbing.contracts.actions import Actor, AgentAction
 from services.plumbing.contracts.cases import Case
 
 router = APIRouter(prefix="/v1")
+_ID = r"^[0-9A-Za-z_.:\-]{1,64}$"
+TweetId = Annotated[str, Path(pattern=_ID)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", pattern=_ID, description="The client's key of this reply "
+           "(e.g. a UUID), kept until it succeeds: the same key is the same reply, posted once"),
+]  # fmt: skip
+WITH_TRIAGE = frozenset({"no-reply", "spam"})
 
 
 @router.get("/cases/{case_id}", tags=["cases"], summary="A case with its thread and history")
@@ -53,7 +66,12 @@ def _simple(kind: str, body_type: type[BaseModel], who: Any, summary: str) -> No
         case_id: str, body: BaseModel, actor: Actor, state: Shared, now: Any
     ) -> JSONResponse:
         case = await _case(state, case_id)
-        return await _submit(state, kind, act.simple(kind, case, actor, body, now))
+        triage = None
+        if kind in WITH_TRIAGE:
+            triage = await service.triage_verdict(state.es, state.prefix, case.opening_tweet_id)
+        action = act.simple(kind, case, actor, body, now, triage)
+        by_hand.refuse_early(case, action)
+        return await _submit(state, kind, action)
 
     # The body type differs per action: give FastAPI the signature it reads, per route.
     param = inspect.Parameter
@@ -89,11 +107,17 @@ _simple("priority", act.PriorityBody, Supervisor, "Set the case's priority")
 
 @router.post(
     "/cases/{case_id}/reply", tags=["actions"],
-    summary="Reply (public or DM; a DM case only by DM)",
+    summary="Reply (public or DM; a DM case only by DM); claims an unclaimed case",
 )  # fmt: skip
 async def reply(
-    case_id: CaseId, body: act.ReplyBody, actor: Agent, state: State, now: Now
-) -> JSONResponse:
+    case_id: CaseId, body: act.ReplyBody, actor: Agent, state: State, now: Now,
+    key: IdempotencyKey = None,
+) -> JSONResponse:  # fmt: skip
+    if key is not None:
+        known = state.feed.outcome(act.keyed_ids(case_id, key)[0])
+        if known is not None:  # a retry of a reply answered already: its answer, not resent
+            status, answered = outcomes.answer(known)
+            return JSONResponse(answered, status_code=status)
     case = await _case(state, case_id)
     canned_text = None
     if body.canned_id is not None:
@@ -102,8 +126,42 @@ async def reply(
             raise CannedNotFoundError(body.canned_id)
         canned_text = str(canned["text"])
     pii = await service.thread_has_pii(state.es, state.prefix, case)
-    action, warnings = act.reply(case, actor, body, canned_text, now, pii)
+    action, warnings = act.reply(case, actor, body, canned_text, now, pii, key)
+    by_hand.refuse_early(case, action)
     return await _submit(state, "reply", action, {"warnings": warnings, "text": action.text})
+
+
+@router.post(
+    "/cases/{case_id}/correct", tags=["actions"],
+    summary="Correct triage: topic, sentiment, needs-reply, spam (no reply needed or spam closes)",
+)  # fmt: skip
+async def correct(
+    case_id: CaseId, body: by_hand.CorrectBody, actor: Agent, state: State, now: Now
+) -> JSONResponse:
+    case = await _case(state, case_id)
+    triage = await service.triage_verdict(state.es, state.prefix, case.opening_tweet_id)
+    action = by_hand.correct(case, actor, body, triage, now)
+    by_hand.refuse_early(case, action)
+    return await _submit(state, "correct", action)
+
+
+@router.post(
+    "/tweets/{tweet_id}/case", tags=["actions"],
+    summary="Open a case from a tweet (要対応); the tweet's case when it has one",
+    responses={404: {"description": "tweet_not_found"}, 409: {"description": "brand_tweet"}},
+)  # fmt: skip
+async def open_case(
+    tweet_id: TweetId, body: by_hand.OpenBody, actor: Agent, state: State, now: Now
+) -> JSONResponse:
+    doc = await service.tweet_document(state.es, state.prefix, tweet_id)
+    existing = await service.case_of_tweet(state.es, state.prefix, tweet_id)
+    if existing is not None:
+        version, case = existing
+        return JSONResponse(
+            {"status": "applied", "code": "already_open", "action_id": None,
+             "case_version": version, "case": case.model_dump(mode="json")}
+        )  # fmt: skip
+    return await _submit(state, "open", by_hand.open_case(doc, actor, body, now))
 
 
 @router.get(

@@ -11,11 +11,14 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, NotFoundError
 from pydantic import Field
 
+from services.api.cases.by_hand import verdict_of
 from services.api.cases.view import CaseView, case_view
 from services.api.errors import CaseNotFoundError
+from services.api.errors import NotFoundError as DomainNotFound
 from services.api.readmodel.documents import case_of
 from services.api.readmodel.indices import CASE_EVENTS, CASES, TWEETS, index_name
 from services.api.readmodel.querying import Frozen
+from services.plumbing.contracts.actions import Verdict
 from services.plumbing.contracts.cases import Case
 
 MAX_EVENTS = 10_000  # of one case's history; Elasticsearch's default result window
@@ -80,3 +83,35 @@ async def thread_has_pii(es: AsyncElasticsearch, prefix: str, case: Case) -> boo
         query={"bool": {"filter": [{"ids": {"values": ids}}, {"exists": {"field": "pii"}}]}},
     )
     return int(found.get("count", 0)) > 0
+
+
+async def tweet_document(es: AsyncElasticsearch, prefix: str, tweet_id: str) -> dict[str, Any]:
+    """The tweet's document; raises :class:`~services.api.errors.NotFoundError`
+    (``tweet_not_found``) when the read model does not hold it."""
+    found = await es.options(ignore_status=404).get(index=index_name(prefix, TWEETS), id=tweet_id)
+    if not found.body.get("found"):
+        raise DomainNotFound("tweet_not_found", f"there is no tweet {tweet_id}", tweet_id=tweet_id)
+    doc: dict[str, Any] = found["_source"]
+    return doc
+
+
+async def triage_verdict(es: AsyncElasticsearch, prefix: str, tweet_id: str) -> Verdict | None:
+    """What triage said of a tweet (None when the read model does not hold it yet)."""
+    try:
+        return verdict_of(await tweet_document(es, prefix, tweet_id))
+    except DomainNotFound:
+        return None
+
+
+async def case_of_tweet(
+    es: AsyncElasticsearch, prefix: str, tweet_id: str
+) -> tuple[int, Case] | None:
+    """The newest case whose thread holds the tweet, and its version; None when none does."""
+    found = await es.search(
+        index=index_name(prefix, CASES), query={"term": {"tweet_ids": tweet_id}},
+        sort=[{"opened_at": "desc"}], size=1,
+    )  # fmt: skip
+    hits = found["hits"]["hits"]
+    if not hits:
+        return None
+    return int(hits[0]["_source"]["case_version"]), case_of(hits[0]["_source"])

@@ -60,13 +60,13 @@ export function updateActions(view) {
   if (transfer) transfer.hidden = state.role !== "supervisor";
 }
 
-export async function act(kind, body) {
+export async function act(kind, body, headers = {}) {
   const caseId = state.openCaseId;
   if (!caseId) return null;
   const status = $("#case-status");
   status.dataset.status = "sending";
   status.textContent = t("actions.sending");
-  const res = await api("POST", `/v1/cases/${encodeURIComponent(caseId)}/${kind}`, body);
+  const res = await api("POST", `/v1/cases/${encodeURIComponent(caseId)}/${kind}`, body, { headers });
   if (caseId === state.openCaseId) showOutcome(kind, res, caseId);
   return res;
 }

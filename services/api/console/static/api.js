@@ -4,8 +4,8 @@ import { t } from "./i18n.js";
 import { signOut } from "./session.js";
 import { state } from "./state.js";
 
-export async function api(method, path, body, { signingIn = false } = {}) {
-  const headers = { Authorization: `Bearer ${state.token}`, Accept: "application/json" };
+export async function api(method, path, body, { signingIn = false, headers: extra = {} } = {}) {
+  const headers = { ...extra, Authorization: `Bearer ${state.token}`, Accept: "application/json" };
   const init = { method, headers };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";

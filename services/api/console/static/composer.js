@@ -136,6 +136,20 @@ function pickCanned(event) {
   updateCount();
 }
 
+// One key per reply being sent (the Idempotency-Key header): kept while its outcome is unknown
+// (202 pending, a 5xx, no answer), so sending again is the same reply and never posts twice; a
+// definite answer (applied, or refused with a code) ends it, and the next reply gets a new key.
+let replyKey = null;
+
+function keyFor(caseId) {
+  if (!replyKey || replyKey.caseId !== caseId) {
+    const key = crypto.randomUUID ? crypto.randomUUID()  // (only in a secure context: fall back)
+      : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    replyKey = { caseId, key };
+  }
+  return replyKey.key;
+}
+
 async function sendReply(event) {
   event.preventDefault();
   const textarea = $("#reply-text");
@@ -145,7 +159,8 @@ async function sendReply(event) {
   const body = textarea.dataset.cannedId && textarea.value === textarea.dataset.cannedText
     ? { canned_id: textarea.dataset.cannedId, signature, channel }
     : { text: textarea.value.trim(), signature, channel };
-  const res = await act("reply", body);
+  const res = await act("reply", body, { "Idempotency-Key": keyFor(state.openCaseId) });
+  if (res && res.status >= 200 && res.status < 500 && res.status !== 202) replyKey = null;
   if (res && res.status === 200) {
     textarea.value = "";
     delete textarea.dataset.cannedId;
