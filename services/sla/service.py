@@ -95,12 +95,16 @@ class Worker:
         self._hooks: set[asyncio.Task[None]] = set()
         self._tail: asyncio.Task[None] | None = None  # the last batch still settling
         self.owned: set[int] = set()  # the input partitions assigned to this worker
+        self.generation = 0  # +1 at every revocation: batches polled before one are dropped
 
     async def apply_messages(
-        self, messages: list[Any], commit: Callable[[], Awaitable[None]] | None = None
-    ) -> None:
+        self, messages: list[Any], commit: Callable[[], Awaitable[None]] | None = None,
+        generation: int | None = None,
+    ) -> None:  # fmt: skip
         """Decode, apply and publish one batch of consumed messages; ``commit`` (their offsets)
-        runs once everything the batch wrote is acknowledged."""
+        runs once everything the batch wrote is acknowledged. A batch polled in an earlier
+        ``generation`` (a rebalance came between) is dropped whole: the partitions this worker
+        kept are fetched again from their committed offsets, the others are their new owner's."""
         now = self.clock.now()
         batch: list[Incoming] = []
         dead: list[Dead] = []
@@ -116,6 +120,9 @@ class Worker:
             if key is not None:
                 batch.append(Incoming(key, record.partition, item, record))
         async with self.lock:
+            if generation is not None and generation != self.generation:
+                log.info("batch from before a rebalance dropped", extra={"records": len(messages)})
+                return
             # Records read before a rebalance took their partition away belong to its new owner.
             batch = [i for i in batch if i.partition in self.owned]
             dead = [(r, letter) for r, letter in dead if r.partition in self.owned]
@@ -128,13 +135,24 @@ class Worker:
             await self._tail
 
     async def fire_due(self) -> None:
-        """Fire every warning and breach due now."""
+        """Fire every warning and breach due now (none while a rebalance is under way: the
+        partitions' next owner may already fire them, and it owns them from their state)."""
         due = self.engine.heap.next_at()
         if due is None or due > self.clock.now():
             return
         async with self.lock:
+            if self.engine.partitions != self.owned:
+                return
             now = self.clock.now()
             await self._publish(self.engine.apply(self.engine.due_keys(now), now), [], now)
+
+    async def revoked(self, partitions: set[int]) -> None:
+        """Give up ``partitions``: the batches in flight settle (and commit) first; from now
+        until the next assignment their timers stay quiet and their inputs are not applied."""
+        async with self.lock:
+            await self.settled()
+            self.owned -= partitions
+            self.generation += 1
 
     async def assigned(self, partitions: set[int]) -> None:
         """Own exactly ``partitions``: forget the others, read back the new ones' state."""
@@ -221,8 +239,8 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        async with self.worker.lock:  # the batches in flight finish (and commit) first
-            await self.worker.settled()
+        topic = self.worker.settings.sla_triaged_topic
+        await self.worker.revoked({tp.partition for tp in revoked if tp.topic == topic})
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         group = self.worker.settings.sla_app_id
@@ -271,12 +289,13 @@ async def serve(settings: SlaSettings) -> None:
         while not stop.is_set():
             if timers.done():
                 timers.result()  # a failed timer round: raise it here (see _timer_loop)
+            generation = worker.generation
             messages, offsets = await _take(consumer, settings, stop)
             if messages:
                 commit = partial(_commit, consumer, offsets, committed, partial(
                     counted.committing, settings.sla_app_id))  # fmt: skip
                 with counted.processing(settings.sla_app_id):
-                    await worker.apply_messages(messages, commit)
+                    await worker.apply_messages(messages, commit, generation)
         await worker.settled()
     finally:
         if timers is not None:
