@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.plumbing.contracts.tweets import Reason, Sentiment, Topic, Triage, TweetEvent
+from services.plumbing.contracts.tweets import (
+    MatchKind,
+    Reason,
+    Sentiment,
+    Topic,
+    Triage,
+    TweetEvent,
+)
 from services.plumbing.text import pii
 from services.triage import rules
 from services.triage.config import TriageConfig
@@ -36,7 +43,8 @@ class TweetFacts:
     outbound: bool = False
     dm: bool = False
     retweet: bool = False
-    keyword_match: bool = False
+    found_via: MatchKind | None = None  # None: not known (a bare text given to the CLI)
+    found_rule: str = ""
     reply_to_other_user: bool = False
     lang_hint: str | None = None
     mentions: tuple[str, ...] = field(default_factory=tuple)
@@ -56,7 +64,8 @@ class TweetFacts:
             outbound=tweet.direction.value == "outbound",
             dm=tweet.channel.value == "dm",
             retweet=tweet.retweet_of_id is not None,
-            keyword_match=any(m.kind.value == "keyword" for m in tweet.matched),
+            found_via=tweet.found_via,
+            found_rule=next((m.rule or "" for m in tweet.matched if m.kind == tweet.found_via), ""),
             reply_to_other_user=bool(
                 tweet.in_reply_to_user_id
                 and tweet.mentions
@@ -70,9 +79,10 @@ class TweetFacts:
 
 
 def _needs_reply(
-    facts: TweetFacts, *, spam: bool, complaint: bool, question: bool, thanks: bool,
-    config: TriageConfig,
+    facts: TweetFacts, topic: Topic, *, spam: bool, complaint: bool, question: bool,
+    request: bool, thanks: bool, config: TriageConfig,
 ) -> tuple[bool, str]:  # fmt: skip
+    """Whether the brand should answer, and why; a keyword tweet's reason says so."""
     if facts.outbound:
         return False, "brand's own tweet"
     if facts.retweet:
@@ -81,14 +91,20 @@ def _needs_reply(
         return False, "spam"
     if facts.reply_to_other_user and not complaint:
         return False, "user-to-user chatter"
-    if complaint:
-        return True, "complaint"
-    if question:
-        return True, "question"
+    topics, answer_praise = config.answers(facts.brand)
+    wanted = (
+        "complaint" if complaint else "question" if question else "request" if request else None
+    )
+    answered = facts.dm or topics is None or topic in topics  # a DM is always answered
+    if wanted is not None and answered:
+        keyword = facts.found_via == MatchKind.KEYWORD
+        return True, f"{wanted}, found by keyword" if keyword else wanted
     if facts.dm:
         return True, "direct message"
+    if wanted is not None:
+        return False, f"{wanted}: topic {topic.value} not answered"
     if thanks:
-        return (config.answer_praise, "thanks: answered" if config.answer_praise else "thanks")
+        return (answer_praise, "thanks: answered" if answer_praise else "thanks")
     return False, "nothing to answer"
 
 
@@ -102,7 +118,7 @@ class _RulesView:
     @classmethod
     def of(cls, text: str, lang: str) -> _RulesView:
         sentiment = rules.sentiment(text, lang)
-        return cls(sentiment, rules.complaint(text, lang, sentiment[1], addressed="@" in text))
+        return cls(sentiment, rules.complaint(text, lang, sentiment[1]))
 
 
 def classify_batch(
@@ -181,7 +197,7 @@ def _classify_one(
         complaint, _, why = (
             rules_view.complaint
             if score == rules_view.sentiment[1]
-            else rules.complaint(text, lang, score, addressed="@" in text)  # the model's sentiment
+            else rules.complaint(text, lang, score)  # the model's sentiment
         )
     reasons += why
 
@@ -202,10 +218,11 @@ def _classify_one(
     urgent, why = rules.urgency(text, lang)
     reasons += why
     needs, need_why = _needs_reply(
-        facts, spam=spam, complaint=complaint, question=rules.is_question(text, lang),
+        facts, topic, spam=spam, complaint=complaint, question=rules.is_question(text, lang),
+        request=rules.is_request(text, lang),
         thanks=rules.is_thanks(text, lang) or topic == Topic.PRAISE, config=config,
     )  # fmt: skip
-    reasons.append(Reason(field="needs_reply", rule=need_why))
+    reasons.append(Reason(field="needs_reply", rule=need_why, detail=facts.found_rule[:200]))
 
     vip = facts.author_handle.lower() in config.vip_handles
     who = influence(facts.followers, facts.verified, vip)
@@ -215,7 +232,14 @@ def _classify_one(
     reasons.append(why_p)
     queue, why_q = route(
         RouteFacts(
-            facts.brand, facts.handle, lang, topic, level, vip, "dm" if facts.dm else "public"
+            facts.brand,
+            facts.handle,
+            lang,
+            topic,
+            level,
+            vip,
+            "dm" if facts.dm else "public",
+            facts.found_via,
         ),
         config,
     )

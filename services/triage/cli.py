@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from services.plumbing.cli_support import command_group
+from services.plumbing.contracts.tweets import FOUND_VIA_ORDER, MatchKind
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.conversations import ConversationError, read_pairs
@@ -34,10 +35,25 @@ def _config(path: str | None) -> TriageConfig:
     return load_config(Path(path).read_text()) if path else TriageConfig()
 
 
+def _found(doc: dict[str, Any]) -> tuple[MatchKind | None, str]:
+    """How the tweet was found: ``found_via`` ("keyword"), or the most direct of ``matched``
+    (``[{"kind": "keyword", "rule": "acme/keyword"}]``, as ingest writes it); unknown kinds raise
+    ValueError."""
+    if doc.get("found_via"):
+        return MatchKind(doc["found_via"]), ""
+    matched = [
+        (MatchKind(m.get("kind")), str(m.get("rule") or "")) for m in doc.get("matched") or ()
+    ]
+    if not matched:
+        return None, ""
+    return min(matched, key=lambda m: FOUND_VIA_ORDER.index(m[0]))
+
+
 def _facts(doc: dict[str, Any], line: int) -> TweetFacts:
     if "text" not in doc or not isinstance(doc["text"], str):
         raise ValueError(f"line {line}: needs a string field 'text'")
     author = doc.get("author") or {}
+    found_via, found_rule = _found(doc)
     return TweetFacts(
         id=str(doc.get("id", doc.get("tweet_id", line))),
         text=doc["text"],
@@ -48,6 +64,8 @@ def _facts(doc: dict[str, Any], line: int) -> TweetFacts:
         verified=bool(author.get("verified", doc.get("verified", False))),
         outbound=doc.get("direction") == "outbound",
         dm=doc.get("channel") == "dm",
+        found_via=found_via,
+        found_rule=found_rule,
         retweet=bool(doc.get("retweet_of_id")),
         lang_hint=doc.get("lang_hint"),
         mentions=tuple(doc.get("mentions") or ()),
@@ -76,7 +94,7 @@ def _classify(args: argparse.Namespace) -> int:
             continue
         try:
             batch.append(_facts(orjson.loads(line), number))
-        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        except (orjson.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
             bad += 1
             flush()  # keep the output in input order
             out.write(orjson.dumps({"id": None, "line": number, "error": str(exc)[:200]}) + b"\n")

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.plumbing.contracts.common import Priority
-from services.plumbing.contracts.tweets import Topic
+from services.plumbing.contracts.tweets import MatchKind, Topic
 
 
 class ConfigError(ValueError):
@@ -33,6 +33,7 @@ class Match(_Frozen):
     priority: list[Priority] | None = None
     vip: bool | None = None
     channel: list[str] | None = None
+    found_via: list[MatchKind] | None = None
 
 
 class Route(_Frozen):
@@ -40,15 +41,33 @@ class Route(_Frozen):
     when: Match = Field(default_factory=Match)
 
 
+class BrandPolicy(_Frozen):
+    """What one brand answers; a field left out takes the configuration's own."""
+
+    answer_topics: frozenset[Topic] | None = None
+    answer_praise: bool | None = None
+
+
 class TriageConfig(_Frozen):
     default_queue: str = Field(default="general", min_length=1, max_length=64)
     routes: list[Route] = Field(default_factory=list)
     vip_handles: frozenset[str] = frozenset()
     answer_praise: bool = True
+    # The topics whose complaints, questions and requests need a reply (DMs are always
+    # answered); None: every topic. ``brands`` overrides it (and answer_praise) per brand.
+    answer_topics: frozenset[Topic] | None = None
+    brands: dict[str, BrandPolicy] = Field(default_factory=dict)
     keep_original_text: bool = True
     # 0: a trained model decides sentiment in its languages (better than the rules wherever
     # measured: 5-fold CV on airline_sentiment_train.csv 0.780 against 0.778 at 0.5).
     model_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+    def answers(self, brand: str) -> tuple[frozenset[Topic] | None, bool]:
+        """The topics ``brand`` answers (None: all) and whether it answers thanks."""
+        own = self.brands.get(brand) or self.brands.get(brand.lower()) or BrandPolicy()
+        topics = self.answer_topics if own.answer_topics is None else own.answer_topics
+        praise = self.answer_praise if own.answer_praise is None else own.answer_praise
+        return topics, praise
 
 
 def load_config(text: str) -> TriageConfig:

@@ -301,5 +301,5 @@ def rule_scores(texts: Sequence[str], langs: Sequence[str]) -> Floats:
     out = np.zeros((len(texts), 2))
     for row, (text, lang) in enumerate(zip(texts, langs, strict=True)):
         sentiment = rules.sentiment(text, lang)[1]
-        out[row] = rules.complaint(text, lang, sentiment, addressed="@" in text)[1], sentiment
+        out[row] = rules.complaint(text, lang, sentiment)[1], sentiment
     return out

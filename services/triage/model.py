@@ -23,7 +23,8 @@ from services.triage.features import COLUMNS, Floats
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 # What model.joblib holds; a model of another format must be trained again.
-FORMAT = "lr4"
+# lr5: the rules' complaint score (a feature) no longer depends on an @-mention in the text.
+FORMAT = "lr5"
 # The reply tone (services.triage.conversations) and labels that feed others join the dense
 # features as log-probabilities scaled to their range (services.triage.training says why).
 TONE_LABEL = "reply_tone"

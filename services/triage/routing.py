@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.plumbing.contracts.common import Priority
-from services.plumbing.contracts.tweets import Reason, Topic
+from services.plumbing.contracts.tweets import MatchKind, Reason, Topic
 from services.triage.config import Match, TriageConfig
 
 
@@ -18,6 +18,7 @@ class RouteFacts:
     priority: Priority
     vip: bool
     channel: str
+    found_via: MatchKind | None = None  # None (not known) matches no ``found_via`` condition
 
 
 def _holds(match: Match, facts: RouteFacts) -> bool:
@@ -32,6 +33,7 @@ def _holds(match: Match, facts: RouteFacts) -> bool:
         and (match.priority is None or facts.priority in match.priority)
         and (match.vip is None or match.vip == facts.vip)
         and any_of(match.channel, facts.channel)
+        and (match.found_via is None or facts.found_via in match.found_via)
     )
 
 

@@ -30,7 +30,8 @@ _SENTIMENT = {
 }
 _EN_TOKEN = re.compile(r"[a-z']+")
 _LINK = re.compile(r"https?://\S+")
-COMPLAINT_THRESHOLD = 0.35
+# One clear cue is a complaint (0.3), a negation alone in English (0.2) is not.
+COMPLAINT_THRESHOLD = 0.25
 
 
 def _terms(table: dict[str, tuple[str, ...]], lang: str) -> tuple[str, ...]:
@@ -103,11 +104,14 @@ def negated(text: str, lang: str) -> bool:
     return bool((_JA_NEGATION if script_of(lang) == "ja" else _NEGATION).search(text))
 
 
-def complaint(
-    text: str, lang: str, sentiment_score: float, *, addressed: bool = True
-) -> tuple[bool, float, list[Reason]]:
-    """Reality broke an expectation: complaint cues, negation and negative sentiment, raised
-    when the tweet is addressed to someone (a brand) and lowered by praise without problems."""
+def complaint(text: str, lang: str, sentiment_score: float) -> tuple[bool, float, list[Reason]]:
+    """Reality broke an expectation: complaint cues, negation and negative sentiment, lowered by
+    praise without problems.
+
+    Whether the tweet @-mentions anyone plays no part: triage only sees tweets that concern a
+    brand (ingest found them by mention, thread, keyword or DM), and active support's keyword
+    tweets are never addressed; a penalty for those made most of them no complaint.
+    """
     script = script_of(lang)
     cues = found("complaint", script, _terms(lexicon.COMPLAINT_CUES, lang), text)
     is_negated = negated(text, lang)
@@ -115,7 +119,6 @@ def complaint(
     negation_weight = 0.3 if script == "ja" else 0.2
     score = min(0.7, 0.3 * len(cues)) + (negation_weight if is_negated else 0.0)
     score += max(0.0, -sentiment_score) * 0.5 - max(0.0, sentiment_score) * 0.3
-    score += 0.1 if addressed else -0.3
     praise = found("praise", script, _terms(lexicon.TOPICS[Topic.PRAISE], lang), text)
     if praise and not cues and not is_negated:
         score -= 0.3
@@ -155,6 +158,11 @@ def is_question(text: str, lang: str) -> bool:
     return bool(found("question", script_of(lang), _terms(lexicon.QUESTION_CUES, lang), text)) or (
         "?" in text or "？" in text
     )
+
+
+def is_request(text: str, lang: str) -> bool:
+    """Asks the brand to do something (please…, ～してください, ～してほしい)."""
+    return bool(found("request", script_of(lang), _terms(lexicon.REQUEST_CUES, lang), text))
 
 
 def is_thanks(text: str, lang: str) -> bool:

@@ -39,6 +39,16 @@ class MatchKind(StrEnum):
     OWN = "own"
 
 
+# How directly a tweet concerns the brand, most direct first (``TweetEvent.found_via``).
+FOUND_VIA_ORDER = (
+    MatchKind.OWN,
+    MatchKind.DM,
+    MatchKind.MENTION,
+    MatchKind.THREAD,
+    MatchKind.KEYWORD,
+)
+
+
 class Author(Part):
     id: Id
     handle: str = Field(max_length=64)
@@ -84,6 +94,13 @@ class TweetEvent(Event):
     created_at: UtcTime
     received_at: UtcTime
     source: Source
+
+    @property
+    def found_via(self) -> MatchKind:
+        """How the tweet reached us, the most direct way first: the brand's own, a DM, an
+        @-mention, a reply in a brand thread, a keyword rule (derived from ``matched``; not on
+        the wire)."""
+        return min((m.kind for m in self.matched), key=FOUND_VIA_ORDER.index)
 
 
 class Topic(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.plumbing.contracts.common import Priority
-from services.plumbing.contracts.tweets import InfluenceTier, PiiKind, Sentiment, Topic
+from services.plumbing.contracts.tweets import InfluenceTier, MatchKind, PiiKind, Sentiment, Topic
 from services.plumbing.text import pii
 from services.triage import rules
 from services.triage.classify import TweetFacts, classify_batch
@@ -55,22 +55,27 @@ def test_topic(text: str, lang: str, topic: Topic) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "lang", "complaint"),
+    ("text", "complaint"),
     [
-        ("@acme still waiting for my refund after two weeks, this is ridiculous", "en", True),
-        ("@acme the app doesn't work again", "en", True),
-        ("@acme nobody has answered my emails for days", "en", True),
-        ("@acme thanks so much, arrived early and it's perfect", "en", False),
-        ("@acme do you ship to Canada?", "en", False),
-        ("@acme_jp 注文した商品がまだ届かないのですが、どうなっていますか", "ja", True),
-        ("@acme_jp 何度問い合わせても返信がありません", "ja", True),
-        ("@acme_jp 使いにくいし、すぐ壊れた", "ja", True),
-        ("@acme_jp とても丁寧な対応で嬉しかったです", "ja", False),
+        ("@acme still waiting for my refund after two weeks, this is ridiculous", True),
+        ("@acme the app doesn't work again", True),
+        ("@acme nobody has answered my emails for days", True),
+        ("@acme thanks so much, arrived early and it's perfect", False),
+        ("@acme do you ship to Canada?", False),
+        ("@acme_jp 注文した商品がまだ届かないのですが、どうなっていますか", True),
+        ("@acme_jp 何度問い合わせても返信がありません", True),
+        ("@acme_jp 使いにくいし、すぐ壊れた", True),
+        ("@acme_jp とても丁寧な対応で嬉しかったです", False),
     ],
 )
-def test_complaint(text: str, lang: str, complaint: bool) -> None:
-    score = rules.sentiment(text, lang)[1]
-    assert rules.complaint(text, lang, score, addressed=True)[0] is complaint
+@pytest.mark.parametrize("found_via", [MatchKind.MENTION, MatchKind.KEYWORD, None])
+def test_complaint_is_the_same_addressed_or_found_by_keyword(
+    text: str, complaint: bool, found_via: MatchKind | None
+) -> None:
+    # Active support: the same words without the @-mention, as a keyword rule finds them.
+    said = text if found_via == MatchKind.MENTION else text.split(" ", 1)[1]
+    triage = _one(TweetFacts(id="1", text=said, found_via=found_via))
+    assert triage.complaint is complaint  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
