@@ -10,8 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY services ./services
+# The ingest service's state (outbox ledger, X cursors) lives where its user can write; compose
+# mounts the ingest-state volume there, so it outlives a recreated container.
 RUN pip install -c constraints.txt . \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tweetcare
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tweetcare \
+ && install -d -o tweetcare -g tweetcare -m 0750 /var/lib/tweetcare/ingest
+ENV TWEETCARE_X_STATE_DIR=/var/lib/tweetcare/ingest
 
 USER tweetcare
 ENTRYPOINT ["tweetcare"]

@@ -32,6 +32,7 @@ from services.ingest.replay import replay
 from services.ingest.replay_plan import plan_stream
 from services.ingest.sandbox import sandbox_accounts
 from services.ingest.settings import IngestServiceSettings
+from services.ingest.state_dir import ensure_writable
 from services.ingest.xapi.client import ApiCalls, XApi, XApiError
 from services.ingest.xapi.cost import CostMeter
 from services.ingest.xapi.cursors import CursorStore
@@ -54,7 +55,10 @@ log = logging.getLogger("tweetcare.ingest")
 async def serve(
     settings: IngestServiceSettings, *, generated: bool = True, clock: Clock = SYSTEM_CLOCK
 ) -> None:
-    """Run until SIGINT/SIGTERM; every "now" comes from ``clock``."""
+    """Run until SIGINT/SIGTERM; every "now" comes from ``clock``. Refuses to start
+    (:class:`~services.plumbing.settings.SettingsError`) when the state directory is not
+    writable."""
+    ensure_writable(settings.x_state_dir, settings.ledger_file, settings.cursor_file)
     registry = new_registry()
     metrics = IngestMetrics(registry)
     ops = await start_ops_server(settings.metrics_host, settings.ingest_metrics_port, registry)
@@ -69,7 +73,6 @@ async def serve(
     calls = ApiCalls()
     cost = CostMeter(settings.prices(), settings.budget())
     token = settings.x_bearer_token
-    settings.x_state_dir.mkdir(parents=True, exist_ok=True)
     connection = settings.connection(calls, clock=clock, sleep=time.sleep)
     apis: dict[str, Any]
     if token is None:
