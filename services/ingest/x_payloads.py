@@ -91,7 +91,7 @@ def tweet_event(
         handle = str(reply_to_handle)
         match = Match(kind=MatchKind.THREAD, rule=f"@{reply_to_handle}")
     elif ruled is not None:
-        handle = next((h for h, b in brands.handles.items() if b == ruled[0]), ruled[0])
+        handle = brands.handle_for(ruled[0], tweet.get("lang")) or ruled[0]
         match = Match(kind=MatchKind.KEYWORD, rule=f"{ruled[0]}/{ruled[1]}")
     else:
         return None

@@ -4,10 +4,12 @@ Per brand: a mention rule ``(@AcmeHelp OR @acme_jp OR to:AcmeHelp OR to:acme_jp)
 (``to:`` also catches a reply in a brand thread whose author removed the @-mention); an own rule
 ``(from:AcmeHelp OR from:acme_jp) -is:retweet`` so the brand's replies come back as outbound,
 whichever tool wrote them; and, for active support, keyword rules for tweets that do not
-@-mention the brand, e.g. ``("Acme" OR #AcmeFail) lang:ja -is:retweet -@acmehelp
--from:acmehelp``. A rule longer than X's limit (512 characters) is split into several, each
-with the whole suffix. Every rule's tag is ``<brand>/<kind>[.<name>][-<n>]``: the tag of a
-matched rule names the brand and why (``x_payloads`` reads the brand from it).
+@-mention the brand, e.g. ``("Acme" OR #AcmeFail) ("ライト" OR "照明") lang:ja -is:retweet
+-"giveaway" -@acmehelp -from:acmehelp`` (any of the terms, AND one of each further group, in
+one of the languages, NOT any excluded term). A rule longer than X's limit (512 characters)
+is split into several, each with the whole suffix. Every rule's tag is
+``<brand>/<kind>[.<name>][-<n>]``: the tag of a matched rule names the brand and why
+(``x_payloads`` reads the brand from it).
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ class RuleKind(StrEnum):
 
 @dataclass(frozen=True)
 class KeywordConfig:
-    """Active support for one brand: ``terms`` (words, phrases, ``#hashtags``) in ``lang``.
+    """Active support for one brand: any of ``terms`` (words, phrases, ``#hashtags``), AND
+    one term of each group of ``all_of`` (``[["ライト", "照明"], ["点灯", "つかない"]]``), in
+    ``lang`` or any of ``langs``, NOT any of ``exclude`` (``giveaway``, ``#ad``, ``@someone``).
 
-    ``exclude`` drops tweets with any of those terms (``giveaway``, ``#ad``, ``@someone``);
-    ``name`` tells several keyword sets of one brand apart in rule tags.
+    ``name`` tells several keyword sets of one brand apart in rule tags. Only ``terms`` is
+    split over several rules when too long; each rule carries all the rest.
     """
 
     brand: str
@@ -49,6 +53,13 @@ class KeywordConfig:
     lang: str | None = None
     exclude: tuple[str, ...] = ()
     name: str = ""
+    all_of: tuple[tuple[str, ...], ...] = ()
+    langs: tuple[str, ...] = ()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """``lang`` and ``langs``, in order, once each."""
+        return tuple(dict.fromkeys(([self.lang] if self.lang else []) + list(self.langs)))
 
 
 @dataclass(frozen=True)
@@ -75,12 +86,16 @@ def _term(term: str) -> str:
     return f'"{term}"'
 
 
+def _any_of(items: Sequence[str]) -> str:
+    """``a``, ``(a OR b)``, or "" for none."""
+    return "" if not items else items[0] if len(items) == 1 else "(" + " OR ".join(items) + ")"
+
+
 def _pack(items: Sequence[str], suffix: str, max_length: int, what: str) -> list[str]:
     """As few ``(a OR b ...) suffix`` values as fit in ``max_length`` each, in order."""
 
     def value(chunk: Sequence[str]) -> str:
-        body = chunk[0] if len(chunk) == 1 else "(" + " OR ".join(chunk) + ")"
-        return f"{body}{suffix}"
+        return f"{_any_of(chunk)}{suffix}"
 
     values: list[str] = []
     chunk: list[str] = []
@@ -115,12 +130,17 @@ def _keyword_rules(
 ) -> list[RuleSpec]:
     if not config.terms:
         raise RuleError(f"keyword set {config.name or 'keyword'!r} of {config.brand} has no terms")
-    if config.lang is not None and not _LANG.match(config.lang):
-        raise RuleError(f"language {config.lang!r} of {config.brand} must be an ISO 639-1 code")
+    for lang in config.languages:
+        if not _LANG.match(lang):
+            raise RuleError(f"language {lang!r} of {config.brand} must be an ISO 639-1 code")
     if not _NAME.match(config.name):
         raise RuleError(f"keyword set name {config.name!r} must be letters, digits or '_'")
+    if any(not group for group in config.all_of):
+        raise RuleError(f"keyword set {config.name or 'keyword'!r} of {config.brand}: empty group")
+    langs = _any_of([f"lang:{lang}" for lang in config.languages])
     suffix = "".join(
-        [f" lang:{config.lang}" if config.lang else "", " -is:retweet"]
+        [f" {_any_of([_term(t) for t in group])}" for group in config.all_of]
+        + [f" {langs}" if langs else "", " -is:retweet"]
         + [f" -{_term(t)}" for t in config.exclude]
         + [f" -@{h} -from:{h}" for h in handles]
     )
