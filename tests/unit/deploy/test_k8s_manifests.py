@@ -29,15 +29,14 @@ Doc = dict[str, Any]
 OVERLAYS = [p.name for p in kubeconform.overlays()]
 
 
-def _say(message: str) -> None:
-    # The build's progress, past pytest's capture: a first run should not look stuck.
-    print(message, file=sys.__stderr__, flush=True)
-
-
 @pytest.fixture(scope="module")
-def settings() -> InfraSettings:
+def settings(pytestconfig: pytest.Config) -> InfraSettings:
+    """The tool cache, with kubeconform built into it (its progress shown past pytest's capture:
+    a first run should not look stuck)."""
     infra = InfraSettings()
-    kubeconform.ensure_installed(infra, _say)
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        kubeconform.ensure_installed(infra, lambda line: print(line, file=sys.stderr, flush=True))
     return infra
 
 
