@@ -11,6 +11,7 @@ from services.api import error_handlers
 from services.api.admin import routes as admin
 from services.api.cases import routes as cases
 from services.api.console import routes as console
+from services.api.limits import BodyLimit
 from services.api.live import routes as live
 from services.api.ops import routes as ops
 from services.api.queues import routes as queues
@@ -44,4 +45,5 @@ def create_app(state: Shared) -> FastAPI:
         state.metrics.latency.labels(name).observe(time.monotonic() - started)
         return response
 
+    app.add_middleware(BodyLimit, max_bytes=state.settings.api_max_body_bytes)
     return app

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 
 from services.api.errors import ForbiddenError, UnauthenticatedError
+from services.api.state import Shared
 from services.api.tokens import TokenRecord, TokenStore
 from services.plumbing.contracts.actions import Actor, Role
 
@@ -38,7 +39,8 @@ def actor_of(record: TokenRecord) -> Actor:
 
 
 def require(roles: frozenset[Role]) -> Callable[[Request], Awaitable[Actor]]:
-    """A dependency answering 401 without a valid token and 403 for a role outside ``roles``."""
+    """A dependency answering 401 without a valid token, 429 when the token is over its rate
+    (:class:`~services.api.limits.RateLimiter`) and 403 for a role outside ``roles``."""
 
     async def dependency(request: Request) -> Actor:
         token = bearer(request)
@@ -48,6 +50,8 @@ def require(roles: frozenset[Role]) -> Callable[[Request], Awaitable[Actor]]:
         record = await store.lookup(token)
         if record is None:
             raise UnauthenticatedError("invalid_token", "the token is unknown or revoked")
+        state: Shared = request.app.state.shared
+        state.limiter.check(record.id, state.clock.monotonic())
         if record.role not in roles:
             raise ForbiddenError(
                 "forbidden_role", f"role {record.role.value} may not do this",

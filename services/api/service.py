@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -13,6 +14,7 @@ from elasticsearch.serializer import OrjsonSerializer
 
 from services.api.app import create_app
 from services.api.cases.service import indexed_case
+from services.api.limits import ExportSlots, RateLimiter
 from services.api.live.feed import LiveFeed, follow
 from services.api.metrics import ApiMetrics
 from services.api.readmodel.indices import CANNED, SAVED_SEARCHES
@@ -65,6 +67,10 @@ def build_state(settings: ApiSettings, es: AsyncElasticsearch, producer: AIOKafk
         saved=DocStore(es, prefix, SAVED_SEARCHES, clock=clock),
         feed=feed, registry=registry, metrics=ApiMetrics(registry), send_action=send_action,
         load_case=case_by_id, kafka_ready=kafka_ready, clock=clock,
+        limiter=RateLimiter(settings.api_rate_per_s, settings.api_rate_burst),
+        exports=ExportSlots(settings.api_exports_per_token),
+        secret=(settings.api_secret.get_secret_value().encode() if settings.api_secret
+                else secrets.token_bytes(32)),
     )  # fmt: skip
 
 

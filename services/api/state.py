@@ -9,6 +9,7 @@ from elasticsearch import AsyncElasticsearch
 from fastapi import Request
 from prometheus_client import CollectorRegistry
 
+from services.api.limits import ExportSlots, RateLimiter
 from services.api.live.feed import LiveFeed
 from services.api.metrics import ApiMetrics
 from services.api.settings import ApiSettings
@@ -32,6 +33,10 @@ class Shared:
     send_action: Callable[[AgentAction], Awaitable[None]]
     load_case: Callable[[str], Awaitable[Case | None]]
     kafka_ready: Callable[[], Awaitable[bool]]
+    limiter: RateLimiter
+    exports: ExportSlots
+    secret: bytes
+    """Signs cursors and stream tickets."""
     clock: Clock = SYSTEM_CLOCK
 
     @property

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from services.api.deps import Labels, Now, QueueName, Reader, State
 from services.api.queues import service as queues
+from services.api.readmodel.querying import MAX_CURSOR
 from services.plumbing.contracts.cases import CaseState
 from services.plumbing.contracts.common import Priority
 from services.plumbing.contracts.tweets import Topic
@@ -38,7 +39,7 @@ async def list_queue_cases(
     assignee: Annotated[str | None, Query(max_length=64)] = None,
     unassigned: bool | None = None,
     breached: bool | None = None,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> queues.CasePage:
     filters: dict[str, Any] = {
@@ -48,5 +49,6 @@ async def list_queue_cases(
     if case_state:
         filters["state"] = case_state  # else the default: every open state
     return await queues.queue_cases(
-        state.es, state.prefix, queue, queues.QueueFilters(**filters), cursor, limit, now
-    )
+        state.es, state.prefix, queue, queues.QueueFilters(**filters), cursor, limit, now,
+        key=state.secret,
+    )  # fmt: skip

@@ -170,20 +170,23 @@ async def queue_cases(
     cursor: str | None,
     limit: int,
     now: datetime,
+    *,
+    key: bytes,
 ) -> CasePage:
     """One page of ``queue``'s cases in working order: breached first, then least time left
-    (cases with no running clock last), then priority (P1 first), then the oldest, then id."""
+    (cases with no running clock last), then priority (P1 first), then the oldest, then id.
+    Cursors are signed with ``key``."""
     scope = f"queue:{queue}"
     response = await es.search(
         index=index_name(prefix, CASES),
         query=_queue_query(queue, filters),
         sort=WORKING_ORDER,
         size=limit + 1,  # one more tells whether there is a next page
-        search_after=decode_cursor(cursor, scope) if cursor else None,
+        search_after=decode_cursor(cursor, scope, key=key) if cursor else None,
         track_total_hits=False,
     )
     hits = response["hits"]["hits"][:limit]
     return CasePage(
         items=[case_view(h["_source"], now) for h in hits],
-        next_cursor=next_cursor(scope, response["hits"]["hits"], limit),
+        next_cursor=next_cursor(scope, response["hits"]["hits"], limit, key=key),
     )

@@ -7,20 +7,29 @@ another search :class:`~services.api.errors.InvalidCursorError`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from elasticsearch import AsyncElasticsearch
 from pydantic import Field
 
 from services.api.errors import InvalidSearchError
 from services.api.readmodel.indices import CASES, TWEETS, index_name
-from services.api.readmodel.querying import Frozen, decode_cursor, next_cursor, terms
+from services.api.readmodel.querying import (
+    MAX_CURSOR,
+    Frozen,
+    decode_cursor,
+    next_cursor,
+    terms,
+)
 from services.plumbing.contracts.cases import CaseState
 from services.plumbing.contracts.common import Direction, Priority, UtcTime
 from services.plumbing.contracts.tweets import Sentiment, Topic
 from services.plumbing.text.search import full_text_query
 
 Target = Literal["tweets", "cases"]
+Value = Annotated[str, Field(min_length=1, max_length=100)]
+MAX_VALUES = 50
+"""The most values one filter takes."""
 Sort = Literal["relevance", "newest", "oldest"]
 
 
@@ -32,24 +41,26 @@ class SearchRequest(Frozen):
 
     target: Target = "tweets"
     text: str | None = Field(default=None, max_length=500)
-    brand: list[str] = Field(default_factory=list)
-    handle: list[str] = Field(default_factory=list)
-    queue: list[str] = Field(default_factory=list)
-    topic: list[Topic] = Field(default_factory=list)
+    brand: list[Value] = Field(default_factory=list, max_length=MAX_VALUES)
+    handle: list[Value] = Field(default_factory=list, max_length=MAX_VALUES)
+    queue: list[Value] = Field(default_factory=list, max_length=MAX_VALUES)
+    topic: list[Topic] = Field(default_factory=list, max_length=MAX_VALUES)
     complaint: bool | None = None
-    sentiment: list[Sentiment] = Field(default_factory=list)
-    lang: list[str] = Field(default_factory=list)
-    priority: list[Priority] = Field(default_factory=list)
-    state: list[CaseState] = Field(default_factory=list)
-    author: list[str] = Field(default_factory=list)
+    sentiment: list[Sentiment] = Field(default_factory=list, max_length=MAX_VALUES)
+    lang: list[Value] = Field(default_factory=list, max_length=MAX_VALUES)
+    priority: list[Priority] = Field(default_factory=list, max_length=MAX_VALUES)
+    state: list[CaseState] = Field(default_factory=list, max_length=MAX_VALUES)
+    author: list[Value] = Field(default_factory=list, max_length=MAX_VALUES)
     direction: Direction | None = None
     needs_reply: bool | None = None
     since: UtcTime | None = None
     until: UtcTime | None = None
     sort: Sort = "newest"
     size: int = Field(default=20, ge=1, le=500)
-    cursor: str | None = None
-    facets: list[str] | None = Field(default=None, description="None: the target's defaults")
+    cursor: str | None = Field(default=None, max_length=MAX_CURSOR)
+    facets: list[Value] | None = Field(
+        default=None, max_length=20, description="None: the target's defaults"
+    )
 
 
 class FacetBucket(Frozen):
@@ -138,15 +149,18 @@ def _facets(request: SearchRequest) -> dict[str, Any]:
     return {name: {"terms": {"field": fields[name], "size": 50}} for name in names}
 
 
-async def search(es: AsyncElasticsearch, prefix: str, request: SearchRequest) -> SearchPage:
-    """One page of tweets or cases matching ``request``, with its total and facet counts."""
+async def search(
+    es: AsyncElasticsearch, prefix: str, request: SearchRequest, *, key: bytes
+) -> SearchPage:
+    """One page of tweets or cases matching ``request``, with its total and facet counts;
+    cursors are signed with ``key``."""
     scope = f"search:{request.target}:{request.sort}"
     response = await es.search(
         index=search_index(prefix, request),
         query=search_query(request),
         sort=search_sort(request),
         size=request.size + 1,
-        search_after=decode_cursor(request.cursor, scope) if request.cursor else None,
+        search_after=decode_cursor(request.cursor, scope, key=key) if request.cursor else None,
         aggs=_facets(request) or None,
         track_total_hits=True,
     )
@@ -162,5 +176,5 @@ async def search(es: AsyncElasticsearch, prefix: str, request: SearchRequest) ->
         total=response["hits"]["total"]["value"],
         hits=[h["_source"] for h in hits[: request.size]],
         facets=facets,
-        next_cursor=next_cursor(scope, hits, request.size),
+        next_cursor=next_cursor(scope, hits, request.size, key=key),
     )

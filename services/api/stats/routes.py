@@ -22,15 +22,21 @@ Zone = Annotated[str, Query(max_length=64)]
 def _window(
     now: datetime, since: datetime | None, until: datetime | None, brand: list[str] | None,
     queue: list[str] | None, interval: Interval | None, tz: str,
+    periods: Interval | None = None,
 ) -> stats.StatsWindow:  # fmt: skip
+    """The window asked for; 422 when it is not one, 400 ``too_many_buckets`` when it holds
+    too many periods of ``periods`` (default ``interval``)."""
     end = until or now
+    start = since or end - timedelta(days=7)
     try:
-        return stats.StatsWindow(
-            since=since or end - timedelta(days=7), until=end, brand=brand or [],
+        window = stats.StatsWindow(
+            since=start, until=end, brand=brand or [],
             queue=queue or [], interval=interval, time_zone=tz,
         )  # fmt: skip
     except ValueError as exc:
         raise InvalidInputError("invalid_input", str(exc)) from exc
+    stats.check_periods(window.since, window.until, periods or interval)
+    return window
 
 
 @router.get(
@@ -51,7 +57,7 @@ async def backlog(
     brand: Labels | None = None, queue: Labels | None = None, interval: Interval = "day",
     tz: Zone = "UTC",
 ) -> list[stats.BacklogPoint]:  # fmt: skip
-    window = _window(now, since, until, brand, queue, None, tz)
+    window = _window(now, since, until, brand, queue, None, tz, periods=interval)
     return await stats.backlog(state.es, state.prefix, window, interval)
 
 

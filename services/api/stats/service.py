@@ -16,13 +16,14 @@ Periods are calendar periods in ``time_zone``; a window is ``[since, until)``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from elasticsearch import AsyncElasticsearch
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from services.api.errors import BadQueryError
 from services.api.readmodel.indices import CASE_EVENTS, CASES, TWEETS, index_name
 from services.api.readmodel.querying import Frozen
 from services.plumbing.contracts.cases import CaseState
@@ -31,6 +32,38 @@ from services.plumbing.contracts.common import Direction, UtcTime
 Interval = Literal["hour", "day", "week", "month"]
 GroupBy = Literal["queue", "brand"]
 VolumeBy = Literal["topic", "sentiment", "lang"]
+
+
+MAX_PERIODS = 1_000
+"""The most periods one answer may hold (e.g. 41 days by hour, 2.7 years by day): with every
+group's leaf aggregations they must stay under Elasticsearch's ``search.max_buckets``."""
+# The shortest each calendar period can be (a day of a DST change is 23 hours): periods in a
+# window are at most its length over these, plus the two it may straddle.
+_SHORTEST: dict[str, timedelta] = {
+    "hour": timedelta(hours=1),
+    "day": timedelta(hours=23),
+    "week": timedelta(days=7) - timedelta(hours=1),
+    "month": timedelta(days=28) - timedelta(hours=1),
+}
+
+
+def periods(since: datetime, until: datetime, interval: Interval | None) -> int:
+    """At most how many ``interval`` periods ``[since, until)`` touches (1 with no interval)."""
+    if interval is None:
+        return 1
+    return int((until - since) / _SHORTEST[interval]) + 2
+
+
+def check_periods(since: datetime, until: datetime, interval: Interval | None) -> None:
+    """Raise :class:`BadQueryError` (``too_many_buckets``) when the window holds more than
+    :data:`MAX_PERIODS` periods of ``interval``."""
+    count = periods(since, until, interval)
+    if count > MAX_PERIODS:
+        raise BadQueryError(
+            "too_many_buckets",
+            f"the window holds up to {count} {interval} periods, more than {MAX_PERIODS}: "
+            "shorten it or choose a longer interval",
+        )
 
 
 class StatsWindow(Frozen):
@@ -49,6 +82,12 @@ class StatsWindow(Frozen):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StatsWindow:
+        if self.until <= self.since:
+            raise ValueError("until must be after since")
+        return self
 
 
 class CaseStats(Frozen):

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from services.api.app import create_app
 from services.api.live.feed import LiveFeed
+from services.api.readmodel.indices import ensure_indices
 from services.api.service import build_state
 from services.api.settings import ApiSettings
 from services.api.state import Shared
@@ -57,6 +58,8 @@ async def running_api(
 
     state.send_action = record
     try:
+        if es_url == ES_URL:  # as the service's indexer does when it starts
+            await ensure_indices(es, prefix)
         yield api
     finally:
         if es_url == ES_URL:

@@ -79,6 +79,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
 T = TypeVar("T")
 NOW = at(20)
+KEY = b"k" * 32  # signs the cursors
 FR, RES = ClockName.FIRST_RESPONSE, ClockName.RESOLUTION
 RUNNING, MET, PAUSED = ClockStatus.RUNNING, ClockStatus.MET, ClockStatus.PAUSED
 BREACHED, STOPPED = ClockStatus.BREACHED, ClockStatus.STOPPED
@@ -443,7 +444,8 @@ def test_a_case_with_its_thread_tweets_and_history_in_order(world: World) -> Non
 
 def test_a_repeated_tweet_is_stored_once(world: World) -> None:
     page = on_es(
-        world.es_url, lambda c: search(c, world.config.prefix, SearchRequest(brand=["acme"]))
+        world.es_url,
+        lambda c: search(c, world.config.prefix, SearchRequest(brand=["acme"]), key=KEY),
     )
     assert page.total == len(world_tweets())
     assert [h["tweet_id"] for h in page.hits].count("t-A") == 1
@@ -477,7 +479,7 @@ def test_queue_cases_in_working_order_page_by_page(world: World) -> None:
     async def pages(client: AsyncElasticsearch) -> list[list[str]]:
         out, cursor = [], None
         while True:
-            page = await queue_cases(client, prefix, "care", everything, cursor, 3, NOW)
+            page = await queue_cases(client, prefix, "care", everything, cursor, 3, NOW, key=KEY)
             out.append(ids(page))
             if page.next_cursor is None:
                 return out
@@ -485,7 +487,9 @@ def test_queue_cases_in_working_order_page_by_page(world: World) -> None:
 
     # breached; then time left (E is overdue); then priority (C before B); then age (D before C)
     assert on_es(world.es_url, pages) == [["A", "E", "D"], ["C", "B", "H"], ["G"]]
-    first = on_es(world.es_url, lambda c: queue_cases(c, prefix, "care", everything, None, 2, NOW))
+    first = on_es(
+        world.es_url, lambda c: queue_cases(c, prefix, "care", everything, None, 2, NOW, key=KEY)
+    )
     assert first.items[1].seconds_left == -600.0
     assert first.items[0].age_seconds == 1200.0
 
@@ -502,7 +506,8 @@ def test_queue_cases_in_working_order_page_by_page(world: World) -> None:
 )
 def test_queue_cases_filtered(world: World, filters: QueueFilters, expected: list[str]) -> None:
     page = on_es(
-        world.es_url, lambda c: queue_cases(c, world.config.prefix, "care", filters, None, 50, NOW)
+        world.es_url,
+        lambda c: queue_cases(c, world.config.prefix, "care", filters, None, 50, NOW, key=KEY),
     )
     assert ids(page) == expected
 
@@ -510,14 +515,17 @@ def test_queue_cases_filtered(world: World, filters: QueueFilters, expected: lis
 def test_a_cursor_is_refused_outside_its_queue_or_when_it_is_not_one(world: World) -> None:
     prefix = world.config.prefix
     page = on_es(
-        world.es_url, lambda c: queue_cases(c, prefix, "care", QueueFilters(), None, 1, NOW)
+        world.es_url,
+        lambda c: queue_cases(c, prefix, "care", QueueFilters(), None, 1, NOW, key=KEY),
     )
     assert page.next_cursor is not None
     for queue, cursor in (("jp-care", page.next_cursor), ("care", "bm90IGEgY3Vyc29y")):
         with pytest.raises(InvalidCursorError):
             on_es(
                 world.es_url,
-                lambda c, q=queue, k=cursor: queue_cases(c, prefix, q, QueueFilters(), k, 1, NOW),
+                lambda c, q=queue, k=cursor: queue_cases(
+                    c, prefix, q, QueueFilters(), k, 1, NOW, key=KEY
+                ),
             )
 
 
@@ -544,7 +552,7 @@ def test_a_cursor_is_refused_outside_its_queue_or_when_it_is_not_one(world: Worl
 def test_search_in_english_and_japanese_with_filters(
     world: World, request_: SearchRequest, expected: list[str]
 ) -> None:
-    page = on_es(world.es_url, lambda c: search(c, world.config.prefix, request_))
+    page = on_es(world.es_url, lambda c: search(c, world.config.prefix, request_, key=KEY))
     assert [h.get("tweet_id", h.get("case_id")) for h in page.hits] == expected
     assert page.total == len(expected)
 
@@ -554,14 +562,14 @@ def test_search_facets_and_cursor_pages(world: World) -> None:
     request = SearchRequest(brand=["acme"], direction=Direction.INBOUND, sort="oldest", size=4)
 
     async def all_pages(client: AsyncElasticsearch) -> tuple[list[str], Any]:
-        got, page = [], await search(client, prefix, request)
+        got, page = [], await search(client, prefix, request, key=KEY)
         first = page
         while True:
             got += [h["tweet_id"] for h in page.hits]
             if page.next_cursor is None:
                 return got, first
             page = await search(
-                client, prefix, request.model_copy(update={"cursor": page.next_cursor})
+                client, prefix, request.model_copy(update={"cursor": page.next_cursor}), key=KEY
             )
 
     got, first = on_es(world.es_url, all_pages)
@@ -589,7 +597,7 @@ def test_search_refuses_filters_its_target_lacks(world: World) -> None:
         SearchRequest(facets=["state"]),
     ):
         with pytest.raises(InvalidSearchError):
-            on_es(world.es_url, lambda c, r=request: search(c, world.config.prefix, r))
+            on_es(world.es_url, lambda c, r=request: search(c, world.config.prefix, r, key=KEY))
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -775,11 +783,11 @@ def test_zz_reindex_from_the_topics_gives_the_same_answers(world: World, es: Ela
         return (
             await queue_summaries(client, prefix, NOW),
             [
-                ids(await queue_cases(client, prefix, q, QueueFilters(), None, 50, NOW))
+                ids(await queue_cases(client, prefix, q, QueueFilters(), None, 50, NOW, key=KEY))
                 for q in ("care", "jp-care")
             ],
             (await get_case(client, prefix, "H", NOW)).model_dump(),
-            (await search(client, prefix, SearchRequest(size=500))).model_dump(),
+            (await search(client, prefix, SearchRequest(size=500), key=KEY)).model_dump(),
             await case_stats(client, prefix, StatsWindow(since=at(-1440), until=at(1440))),
         )
 
