@@ -109,10 +109,15 @@ def prepare(
     return settings, env
 
 
-def start(settings: DemoSettings, space: Namespace, env: dict[str, str]) -> Services:
-    """Start the four services (ingest without its own generated stream: the benchmark feeds
-    ``tweets.raw``); raises RuntimeError with the log of one that stopped or is not ready."""
-    running = supervisor.start(children(settings, generated=False), settings.demo_state_dir, env)
+def start(
+    settings: DemoSettings, space: Namespace, env: dict[str, str], workers: int = 1
+) -> Services:
+    """Start the four services (``workers`` each of triage and sla; ingest without its own
+    generated stream: the benchmark feeds ``tweets.raw``); raises RuntimeError with the log of
+    one that stopped or is not ready."""
+    found = children(settings, generated=False, count=workers,
+                     port=lambda base, n: base if n == 1 else free_port())  # fmt: skip
+    running = supervisor.start(found, settings.demo_state_dir, env)
     services = Services(settings, space, running)
 
     def say(message: str) -> None:

@@ -77,7 +77,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-limits", action="store_true", help="skip the Kafka/ES limits")
     p.add_argument("--json", type=Path, help="write the whole report as JSON here")
     p.add_argument("--keep", action="store_true", help="keep the namespace and the logs")
+    p.add_argument("--workers", type=int, default=1, help="workers each of triage and sla (1-8)")
     args = p.parse_args(argv)
+    if not 1 <= args.workers <= 8:
+        p.error("--workers takes 1 to 8")
     if args.duration < 10:
         p.error("--duration must be at least 10 s (rates are fitted over a warm-up and more)")
     if args.rate <= 0 or args.step_factor <= 1 or not 0 < args.warn_at < 1:
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         session = Session(args, settings, space, say)
         session.make_pool()
         say("starting triage, sla, api and ingest as the demo does")
-        services = services_mod.start(settings, space, env)
+        services = services_mod.start(settings, space, env, workers=args.workers)
         steps, limits, overdue = asyncio.run(session.run(services))
         idle = {k: round(v, 3) for k, v in session.idle_cpu.items()}
         meta = {**_meta(args, space, policy), "cpu_busy_before": round(busy, 3), "idle_cpu": idle}

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -19,6 +20,7 @@ from services.plumbing.cli_support import command_group
 from services.plumbing.contracts.codecs import TopicName
 from services.plumbing.settings import load_settings
 
+MAX_WORKERS = 8
 POLICY = Path(__file__).with_name("demo-policy.yaml")
 ROUTING = Path(__file__).with_name("demo-triage.yaml")
 
@@ -27,20 +29,46 @@ def _say(message: str) -> None:
     print(f"tweetcare demo: {message}", flush=True)
 
 
-def children(
-    settings: DemoSettings, *, generated: bool = True, replay: list[str] | None = None
+def worker_port(base: int, n: int) -> int:
+    """The metrics port of worker ``n`` (1, 2, …) of a service whose first worker has ``base``:
+    8002, 8012, 8022… for triage and 8003, 8013, 8023… for the SLA service."""
+    return base + 10 * (n - 1)
+
+
+def workers(
+    settings: DemoSettings, count: int, port: Callable[[int, int], int] = worker_port
 ) -> list[supervisor.Child]:
-    """The demo's processes: the four services, and ``tweetcare ingest replay *replay`` when
-    given. ``generated=False`` runs ingest without its generated stream (something else feeds
+    """``count`` workers each of triage and the SLA service (the same consumer groups: Kafka
+    shares their input partitions out); worker n's metrics port is ``port(base, n)``."""
+    run = supervisor.python_module
+    found: list[supervisor.Child] = []
+    for n in range(1, count + 1):
+        suffix = "" if n == 1 else f"-{n}"
+        triage = port(settings.triage_metrics_port, n)
+        sla = port(settings.sla_metrics_port, n)
+        found += [
+            supervisor.Child(f"triage{suffix}", run("triage", "run"),
+                             f"http://127.0.0.1:{triage}/healthz",
+                             {"TWEETCARE_TRIAGE_METRICS_PORT": str(triage)}),
+            supervisor.Child(f"sla{suffix}", run("sla", "run"), f"http://127.0.0.1:{sla}/healthz",
+                             {"TWEETCARE_SLA_METRICS_PORT": str(sla)}),
+        ]  # fmt: skip
+    return found
+
+
+def children(
+    settings: DemoSettings, *, generated: bool = True, replay: list[str] | None = None,
+    count: int = 1, port: Callable[[int, int], int] = worker_port,
+) -> list[supervisor.Child]:  # fmt: skip
+    """The demo's processes: the four services (``count`` workers each of triage and the SLA
+    service, see :func:`workers`), and ``tweetcare ingest replay *replay`` when given.
+    ``generated=False`` runs ingest without its generated stream (something else feeds
     ``tweets.raw``: a replay, or the pipeline benchmark)."""
     run = supervisor.python_module
     api = f"http://{settings.api_host}:{settings.api_port}"
     ingest = ["ingest", "run"] + ([] if generated else ["--no-generate"])
     found = [
-        supervisor.Child("triage", run("triage", "run"),
-                         f"http://127.0.0.1:{settings.triage_metrics_port}/healthz"),
-        supervisor.Child("sla", run("sla", "run"),
-                         f"http://127.0.0.1:{settings.sla_metrics_port}/healthz"),
+        *workers(settings, count, port),
         supervisor.Child("api", run("api", "run"), f"{api}/readyz"),
         supervisor.Child("ingest", run(*ingest),
                          f"http://127.0.0.1:{settings.ingest_metrics_port}/healthz"),
@@ -54,10 +82,10 @@ def _children(
     settings: DemoSettings, args: argparse.Namespace, raw_topic: str
 ) -> list[supervisor.Child]:
     if not args.replay:
-        return children(settings)
+        return children(settings, count=args.workers)
     replay = [str(args.replay), "--format", args.format, "--speed", args.speed, "--rebase-to-now",
               "--topic", raw_topic]  # fmt: skip
-    return children(settings, generated=False, replay=replay)
+    return children(settings, generated=False, replay=replay, count=args.workers)
 
 
 def _namespaced(settings: DemoSettings, env: dict[str, str]) -> tuple[str, str]:
@@ -117,7 +145,7 @@ def infra_down() -> None:
     down(load_settings(InfraSettings))
 
 
-def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> None:
+def _banner(settings: DemoSettings, tokens: dict[str, str], began: float, count: int = 1) -> None:
     from services.localinfra.settings import InfraSettings
 
     api = f"http://{settings.api_host}:{settings.api_port}"
@@ -131,8 +159,13 @@ def _banner(settings: DemoSettings, tokens: dict[str, str], began: float) -> Non
         f"  API docs         {api}/docs",
         f"  metrics          {api}/metrics (api)   http://127.0.0.1:{settings.ingest_metrics_port}"
         f"/metrics (ingest)",
-        f"                   http://127.0.0.1:{settings.triage_metrics_port}/metrics (triage)   "
-        f"http://127.0.0.1:{settings.sla_metrics_port}/metrics (sla)",
+        *(
+            f"                   http://127.0.0.1:{worker_port(settings.triage_metrics_port, n)}"
+            f"/metrics (triage{'' if n == 1 else f' {n}'})   "
+            f"http://127.0.0.1:{worker_port(settings.sla_metrics_port, n)}/metrics "
+            f"(sla{'' if n == 1 else f' {n}'})"
+            for n in range(1, count + 1)
+        ),
         f"  prometheus       {prometheus}/classic/graph",
         f"  logs             {settings.demo_state_dir}/*.log",
         "",
@@ -168,7 +201,8 @@ def _demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        _say(f"starting triage, sla, api and ingest (logs in {settings.demo_state_dir})")
+        many = f" ({args.workers} workers each of triage and sla)" if args.workers > 1 else ""
+        _say(f"starting triage, sla, api and ingest{many} (logs in {settings.demo_state_dir})")
         running = supervisor.start(
             _children(settings, args, raw_topic), settings.demo_state_dir, env
         )
@@ -178,7 +212,7 @@ def _demo(args: argparse.Namespace) -> int:
             print(supervisor.last_lines(dead), file=sys.stderr)
             return 1
         tokens = asyncio.run(seed(settings, prefix))
-        _banner(settings, tokens, began)
+        _banner(settings, tokens, began, args.workers)
         deadline = time.monotonic() + args.duration if args.duration else None
         while deadline is None or time.monotonic() < deadline:
             dead = supervisor.first_dead(running)
@@ -203,6 +237,16 @@ def _demo(args: argparse.Namespace) -> int:
         _say("stopped")
 
 
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"--workers takes a whole number from 1 to {MAX_WORKERS}")
+    return count
+
+
 def _stop(args: argparse.Namespace) -> int:
     settings = load_settings(DemoSettings)
     stopped = supervisor.stop_recorded(settings.demo_state_dir)
@@ -221,6 +265,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--speed", default="60", help="replay pace: a real-time factor or max")
     parser.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     parser.add_argument("--keep-infra", action="store_true", help="leave Kafka and ES running")
+    parser.add_argument(
+        "--workers", type=_workers, default=1, metavar="N",
+        help="N workers each of triage and the SLA service (1-8; more than the topics' "
+        "partitions leaves some idle); worker n's metrics port is the first's + 10*(n-1)",
+    )  # fmt: skip
     parser.set_defaults(handler=_demo)
     sub = parser.add_subparsers(dest="demo_command", metavar="COMMAND")
     stop = sub.add_parser("stop", help="stop the services a demo left running")

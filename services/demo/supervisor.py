@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.localinfra.procs import is_alive, start_detached, stop_pids, tail
@@ -27,6 +27,7 @@ class Child:
     name: str
     argv: tuple[str, ...]
     ready_url: str | None  # answers 200 when the child is ready
+    env: Mapping[str, str] = field(default_factory=dict)  # added to the shared environment
 
 
 @dataclass
@@ -48,7 +49,8 @@ def start(children: Sequence[Child], state_dir: Path, env: Mapping[str, str]) ->
         log = state_dir / f"{child.name}.log"
         log.write_bytes(b"")
         pid = start_detached(
-            child.argv, log_file=log, pid_file=state_dir / f"{child.name}.pid", env=env,
+            child.argv, log_file=log, pid_file=state_dir / f"{child.name}.pid",
+            env={**env, **child.env},
             cwd=Path.cwd(),
         )  # fmt: skip
         running.append(Running(child, pid, log))

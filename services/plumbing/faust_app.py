@@ -38,8 +38,11 @@ def make_app(
         "web_enabled": web_port is not None,
         "web_port": web_port or 6066,
         "web_bind": kafka.metrics_host,
-        # faust keeps a small data directory even with in-memory stores; never in the cwd.
-        "datadir": str(Path(tempfile.gettempdir()) / "tweetcare-faust-{conf.name}"),
+        # faust keeps a small data directory even with in-memory stores; never in the cwd, and
+        # one per worker (several workers of one app on a machine: `demo --workers N`).
+        "datadir": str(
+            Path(tempfile.gettempdir()) / f"tweetcare-faust-{{conf.name}}-{web_port or 0}"
+        ),
     }
     options.update(overrides)
     return faust.App(app_id, **options)
