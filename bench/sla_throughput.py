@@ -5,7 +5,8 @@ demo's and the pipeline benchmark's traffic: conversations, brand replies, DMs, 
 the product's own triage code, spread over CUSTOMERS customers. Then starts `tweetcare sla run`
 on it (a separate process, as in production) and measures how fast its consumer group gets
 through the topic: tweets/s from the first committed offset to the last.
-Run: python -m bench.sla_throughput [--tweets N] [--customers C] [--profile]
+Run: python -m bench.sla_throughput [--tweets N] [--customers C] [--workers W] [--profile]
+(--workers starts W workers of one consumer group: the topic's partitions are shared out.)
 (--profile records the worker with py-spy into collapsed stacks, FILE.folded, for flame graphs.)
 """
 
@@ -94,8 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tweets", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--profile", action="store_true", help="py-spy record the worker")
+    parser.add_argument("--workers", type=int, default=1, help="workers in the group (1-8)")
+    parser.add_argument("--profile", action="store_true", help="py-spy record the (first) worker")
     args = parser.parse_args()
+    if not 1 <= args.workers <= 8:
+        parser.error("--workers takes 1 to 8")
     settings = load_settings(KafkaSettings)
     names = ["triaged", "actions", "results", "events", "outbox", "state"]
     with ExitStack() as stack:
@@ -113,13 +117,17 @@ def main() -> None:
             "TWEETCARE_SLA_APP_ID": group,
             **{f"TWEETCARE_SLA_{n.upper()}_TOPIC": t for n, t in topics.items()},
             "TWEETCARE_SLA_POLICY": str(policy),
-            "TWEETCARE_SLA_METRICS_PORT": "6081",
             "TWEETCARE_SLA_LOG_LEVEL": "WARNING",
         }
         log = Path(tempfile.mkstemp(prefix="bench-sla-", suffix=".log")[1])
         sink = stack.enter_context(log.open("wb"))
         command = [sys.executable, "-m", "services.cli", "sla", "run"]
-        worker = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        workers = [
+            subprocess.Popen(command, env={**env, "TWEETCARE_SLA_METRICS_PORT": str(6081 + n)},
+                             stdout=sink, stderr=subprocess.STDOUT)
+            for n in range(args.workers)
+        ]  # fmt: skip
+        worker = workers[0]
         spy = None
         admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
         try:
@@ -127,11 +135,12 @@ def main() -> None:
             first_count = done = 0
             first_cpu = 0.0
             deadline = time.monotonic() + 900
-            while done < total and time.monotonic() < deadline and worker.poll() is None:
+            while (done < total and time.monotonic() < deadline
+                   and all(w.poll() is None for w in workers)):  # fmt: skip
                 done = _committed(admin, group, topics["triaged"])
                 if done and first_at is None:
                     first_at, first_count = time.monotonic(), done
-                    first_cpu = cpu_seconds(worker.pid)
+                    first_cpu = sum(cpu_seconds(w.pid) for w in workers)
                     spy_bin = Path(sys.executable).with_name("py-spy")
                     if args.profile and spy_bin.exists():
                         svg = log.with_suffix(".folded")
@@ -144,12 +153,15 @@ def main() -> None:
                 if done < total:
                     time.sleep(0.5)
             ended = time.monotonic()
-            used_cpu = cpu_seconds(worker.pid) - first_cpu if first_at is not None else 0.0
+            used = sum(cpu_seconds(w.pid) for w in workers)
+            used_cpu = used - first_cpu if first_at is not None else 0.0
         finally:
             if spy is not None:
                 spy.wait(timeout=60)
-            worker.terminate()
-            worker.wait(timeout=60)
+            for w in workers:
+                w.terminate()
+            for w in workers:
+                w.wait(timeout=60)
             admin.close()
         events, distinct = _event_ids(settings, topics["events"])
     if first_at is None or done < total:
@@ -157,12 +169,13 @@ def main() -> None:
         sys.exit(1)
     rate = (done - first_count) / max(ended - first_at, 1e-9)
     per_cpu = (done - first_count) / max(used_cpu, 1e-9)
-    print(f"sla_throughput: {total:,} triaged tweets over {args.customers:,} customers, 1 worker")
+    print(f"sla_throughput: {total:,} triaged tweets over {args.customers:,} customers, "
+          f"{args.workers} worker{'s' if args.workers > 1 else ''}")  # fmt: skip
     print(f"  applied through Kafka at {rate:,.0f} tweets/s; {events:,} case events written, "
           f"{distinct:,} distinct")  # fmt: skip
     print(
         f"  worker CPU {used_cpu:.1f} s over {ended - first_at:.1f} s: {per_cpu:,.0f} tweets per "
-        "CPU-second (the rate with a core of its own)"
+        "CPU-second (the rate with a core of its own; all workers together)"
     )
 
 
