@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 
 from services.api import error_handlers
 from services.api.admin import routes as admin
+from services.api.apidocs import routes as apidocs
 from services.api.cases import routes as cases
 from services.api.console import routes as console
 from services.api.limits import BodyLimit
@@ -26,12 +27,18 @@ stable code."""
 
 
 def create_app(state: Shared) -> FastAPI:
-    app = FastAPI(title="tweetcare API", version="1", description=DESCRIPTION)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: ours serve them from here.
+    app = FastAPI(
+        title="tweetcare API", version="1", description=DESCRIPTION, docs_url=None,
+        redoc_url=None,
+    )  # fmt: skip
     app.state.shared = state
     app.state.tokens = state.tokens
     error_handlers.install(app)
     for domain in (ops, live, admin, queues, cases, search, stats, console):
         app.include_router(domain.router)
+    if state.settings.api_docs:
+        app.include_router(apidocs.router)
 
     @app.middleware("http")
     async def measure(

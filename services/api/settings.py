@@ -23,6 +23,7 @@ class ApiSettings(KafkaSettings, ElasticsearchSettings):
     api_tweets_topic: str = TopicName.TWEETS_TRIAGED.value
     api_cases_topic: str = TopicName.CASES_EVENTS.value
     api_actions_topic: str = TopicName.AGENT_ACTIONS.value
+    api_docs: bool = True
     api_secret: SecretStr | None = Field(default=None, min_length=32)
     api_max_body_bytes: int = Field(default=65_536, ge=1_024)
     api_rate_per_s: float = Field(default=20.0, gt=0)
