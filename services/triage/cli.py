@@ -1,4 +1,4 @@
-"""`tweetcare triage classify|train|eval` (and `run`, the faust service, with its issue)."""
+"""`tweetcare triage classify|train|eval|labels` and `run`, the faust service."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import orjson
 from services.plumbing.cli_support import command_group
 from services.plumbing.contracts.tweets import FOUND_VIA_ORDER, MatchKind
 from services.triage.classify import TweetFacts, classify_batch
+from services.triage.cli_labels import register_labels
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.conversations import ConversationError, read_pairs
-from services.triage.datasets import DatasetError, read_labelled
+from services.triage.datasets import DatasetError, read_datasets
 from services.triage.model import LabelModel, ModelError, TextModel
 
 BATCH = 1000
@@ -130,8 +131,7 @@ def _datasets(paths: list[str]) -> dict[str, tuple[list[str], list[str]]]:
     """Every label of the labelled files, rows of files with the same label put together."""
     datasets: dict[str, tuple[list[str], list[str]]] = {}
     for path in paths:
-        texts, labels = read_labelled(Path(path))
-        for name, values in labels.items():
+        for name, (texts, values) in read_datasets(Path(path)).items():
             old_t, old_v = datasets.get(name, ([], []))
             datasets[name] = (old_t + texts, old_v + values)
     return datasets
@@ -164,7 +164,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     try:
         config = _config(args.config)
-        texts, labels = read_labelled(Path(args.data))
+        labels = read_datasets(Path(args.data))
         model = TextModel.load(Path(args.model)) if args.model else None
         if (args.conversations or args.train_also) and not args.cv:
             return _err(
@@ -176,8 +176,9 @@ def _eval(args: argparse.Namespace) -> int:
     except (ConfigError, ConversationError, DatasetError, ModelError, OSError) as exc:
         return _err(str(exc))
     what = f"{args.cv}-fold cross-validation" if args.cv else (args.model or "rules only")
-    print(f"eval: {args.data}: {len(texts):,} rows; {what}", file=sys.stderr)
-    for name, truth in labels.items():
+    rows = max((len(t) for t, _ in labels.values()), default=0)
+    print(f"eval: {args.data}: {rows:,} rows; {what}", file=sys.stderr)
+    for name, (texts, truth) in labels.items():
         if args.cv:
             result = cross_validate(
                 name, texts, truth, args.cv, config, datetime.now(UTC),
@@ -234,3 +235,4 @@ def register(subparsers: Any) -> None:
         "(e.g. sentiment, a feature of complaint; with --cv; repeatable)",
     )
     evl.set_defaults(handler=_eval)
+    register_labels(group)
