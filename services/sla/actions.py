@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.plumbing.casework import (
+    ACTORS,
+    SUPERVISORS,
+    RejectedError,
+    check,
+    digest,
+    held_by_other,
+)
 from services.plumbing.contracts.actions import (
     AgentAction,
     Claim,
@@ -23,7 +31,6 @@ from services.plumbing.contracts.actions import (
     Reopen,
     Reply,
     Resolve,
-    Role,
     SetPriority,
     Tag,
     Transfer,
@@ -41,41 +48,12 @@ from services.plumbing.contracts.cases import (
 from services.plumbing.contracts.common import Channel
 from services.plumbing.contracts.outbox import OutboxReply
 from services.sla import by_hand
-from services.sla.book import CLOSED, Held, Step, digest, event, find, replace
+from services.sla.book import Held, Step, event, find, replace
 from services.sla.policies import Policy
 from services.sla.tweets import restart_clocks
 
-OPEN = frozenset({CaseState.NEW, CaseState.ASSIGNED, CaseState.WAITING_ON_CUSTOMER})
-# Which states each action may start from (the transition table; anything else is rejected).
-ALLOWED: dict[str, frozenset[CaseState]] = {
-    "claim": OPEN,
-    "release": OPEN,
-    "reply": OPEN,
-    "resolve": OPEN,
-    "no_reply": OPEN,
-    "spam": OPEN,
-    "reopen": CLOSED,
-    "transfer": OPEN,
-    "set_priority": OPEN,
-    "tag": OPEN | CLOSED,
-    "note": OPEN | CLOSED,
-    "correct": OPEN | CLOSED,  # a closed case's labels can still be put right
-}
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
-ACTORS = SUPERVISORS | {Role.AGENT}
-"""Who may act at all (an integrator reads, never acts)."""
-SUPERVISOR_ONLY = frozenset({"reopen", "transfer", "set_priority"})
-HOLDER_ONLY = frozenset({"resolve", "no_reply", "spam"})
-"""Actions only the holder of a claimed case (or a supervisor) may take."""
 KEYS_KEPT = 50
 """Idempotency keys a case remembers (its newest replies)."""
-
-
-class RejectedError(Exception):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: datetime) -> Step:
@@ -117,32 +95,6 @@ def on_action(book: tuple[Held, ...], action: AgentAction, policy: Policy, now: 
     return Step(replace(book, new), [applied], outbox)
 
 
-def check(case: Case, action: AgentAction) -> None:
-    """Raise :class:`RejectedError` for an actor who may not do this, a state it may not start
-    from, or a collision with the case's holder. The API asks the same before it sends (a fast
-    answer from its view of the case); this service's answer, in partition order, is the one
-    that holds."""
-    role = action.actor.role
-    if role not in ACTORS or (action.kind in SUPERVISOR_ONLY and role not in SUPERVISORS):
-        raise RejectedError("forbidden_role", f"a {role.value} cannot "
-                            f"{action.kind.replace('_', ' ')} a case")  # fmt: skip
-    if case.state not in ALLOWED[action.kind]:
-        raise RejectedError(
-            "invalid_transition",
-            f"cannot {action.kind.replace('_', ' ')} a case that is {case.state.value}",
-        )
-    closing = action.kind in HOLDER_ONLY or (
-        isinstance(action, Correct) and by_hand.closes(case, action.agent) is not None
-    )
-    if closing and _held_by_other(case, action) and role not in SUPERVISORS:
-        assert case.assignee is not None
-        raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}: "
-                            "only they or a supervisor can close it")  # fmt: skip
-    if isinstance(action, Reply) and _held_by_other(case, action):
-        assert case.assignee is not None
-        raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
-
-
 def _unchanged(
     held: Held, action: AgentAction, now: datetime, code: str, detail: str, repeat: str = ""
 ) -> CaseEvent:
@@ -169,16 +121,12 @@ def _open(book: tuple[Held, ...], action: OpenCase, policy: Policy, now: datetim
     return Step(replace(book, new), [opened.model_copy(update={"outcome": outcome})])
 
 
-def _held_by_other(case: Case, action: AgentAction) -> bool:
-    return case.assignee is not None and case.assignee.id != action.actor.id
-
-
 def _apply(
     case: Case, action: AgentAction, policy: Policy, now: datetime
 ) -> tuple[Case, Change, list[OutboxReply]]:
     match action:
         case Claim():
-            if _held_by_other(case, action):
+            if held_by_other(case, action):
                 assert case.assignee is not None
                 raise RejectedError("claimed_by_other", f"already claimed by {case.assignee.name}")
             state: CaseState = CaseState.ASSIGNED if case.state == CaseState.NEW else case.state
@@ -190,7 +138,7 @@ def _apply(
         case Release():
             if case.assignee is None:
                 raise RejectedError("not_claimed", "the case is not claimed")
-            if _held_by_other(case, action) and action.actor.role not in SUPERVISORS:
+            if held_by_other(case, action) and action.actor.role not in SUPERVISORS:
                 raise RejectedError(
                     "claimed_by_other", "only its assignee or a supervisor can release"
                 )

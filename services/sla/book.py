@@ -7,15 +7,13 @@ closed ones; each case carries its version, which only grows.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.plumbing.contracts.cases import Case, CaseEvent, CaseState, Change
+from services.plumbing.casework import CLOSED, digest
+from services.plumbing.contracts.cases import Case, CaseEvent, Change
 from services.plumbing.contracts.common import format_utc_ms
 from services.plumbing.contracts.outbox import OutboxReply
-
-CLOSED = frozenset({CaseState.RESOLVED, CaseState.CLOSED_NO_REPLY, CaseState.SPAM})
 
 
 @dataclass(frozen=True)
@@ -34,14 +32,6 @@ class Step:
     events: list[CaseEvent] = field(default_factory=list)
     outbox: list[OutboxReply] = field(default_factory=list)
     webhooks: list[tuple[str, CaseEvent]] = field(default_factory=list)
-
-
-def digest(*parts: str) -> str:
-    return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
-
-
-def case_id_for(case_key: str, opening_tweet_id: str) -> str:
-    return digest("case", case_key, opening_tweet_id)
 
 
 def event(held: Held, change: Change, at: datetime, identity: str) -> CaseEvent:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.plumbing.casework import CLOSED, case_id_for, closes
 from services.plumbing.contracts.actions import Actor, Correct, OpenCase, Verdict
 from services.plumbing.contracts.cases import (
     Case,
@@ -22,7 +23,7 @@ from services.plumbing.contracts.cases import (
     ThreadEntry,
 )
 from services.sla import clockwork as clocks
-from services.sla.book import CLOSED, Held, case_id_for, find, for_conversation
+from services.sla.book import Held, find, for_conversation
 from services.sla.policies import Policy
 
 
@@ -53,17 +54,6 @@ def close(case: Case, state: CaseState, now: datetime) -> Case:
         stopped = [clocks.finish(c, ClockStatus.MET, now) if c.name == ClockName.RESOLUTION
                    else c for c in stopped]  # fmt: skip
     return case.model_copy(update={"state": state, "resolved_at": now, "clocks": stopped})
-
-
-def closes(case: Case, agent: Verdict) -> CaseState | None:
-    """The state a correction closes an open case into: spam, or no reply needed; else None."""
-    if case.state in CLOSED:
-        return None
-    if agent.spam:
-        return CaseState.SPAM
-    if agent.needs_reply is False:
-        return CaseState.CLOSED_NO_REPLY
-    return None
 
 
 def corrected(case: Case, action: Correct, now: datetime) -> tuple[Case, Change]:

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from services.plumbing.casework import CLOSED
 from services.plumbing.contracts.cases import CaseEvent, ChangeKind
 from services.plumbing.metrics import DlqMetrics
-from services.sla.book import CLOSED, Held
+from services.sla.book import Held
 
 _SECONDS = (60, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200)
 

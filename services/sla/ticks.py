@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.plumbing.casework import CLOSED
 from services.plumbing.contracts.cases import Case, Change, ChangeKind
 from services.plumbing.contracts.common import Priority
 from services.sla import clockwork as clocks
-from services.sla.book import CLOSED, Held, Step, event, replace
+from services.sla.book import Held, Step, event, replace
 from services.sla.policies import Policy
 
 _HIGHER = {Priority.P4: Priority.P3, Priority.P3: Priority.P2, Priority.P2: Priority.P1}

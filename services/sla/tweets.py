@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.plumbing.casework import CLOSED, case_id_for
 from services.plumbing.contracts.cases import (
     Case,
     CaseState,
@@ -17,7 +18,7 @@ from services.plumbing.contracts.cases import (
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import TriagedTweet
 from services.sla import clockwork as clocks
-from services.sla.book import CLOSED, Held, Step, case_id_for, event, for_conversation, replace
+from services.sla.book import Held, Step, event, for_conversation, replace
 from services.sla.policies import Policy
 
 

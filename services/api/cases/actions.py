@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.cases.replies import compose, render
 from services.api.errors import ConflictError, InvalidInputError, NotFoundError
+from services.plumbing.casework import digest
 from services.plumbing.contracts import actions as a
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
 from services.plumbing.contracts.common import Channel, Priority
 from services.plumbing.text.pii import find as find_pii
-from services.sla.book import digest
 
 Label = Field(min_length=1, max_length=50, pattern=r"^[^\s,]+$")
 

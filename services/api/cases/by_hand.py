@@ -13,12 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.api.errors import ConflictError, ForbiddenError
+from services.plumbing.casework import RejectedError, case_id_for, check
 from services.plumbing.contracts import actions as a
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
 from services.plumbing.contracts.tweets import Author, Sentiment, Topic
-from services.sla.actions import RejectedError, check
-from services.sla.book import case_id_for
 
 
 class _Body(BaseModel):
@@ -91,7 +90,7 @@ def correct(
 
 def refuse_early(case: Case, action: a.AgentAction) -> None:
     """Refuse now what the SLA service would refuse on the case as the API sees it (the same
-    rules: :func:`services.sla.actions.check`): a collision with the holder is 409
+    rules: :func:`services.plumbing.casework.check`): a collision with the holder is 409
     ``claimed_by_other``, a role that may not act 403 ``forbidden_role``. What passes is still
     decided by the SLA service, in order."""
     try:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from services.plumbing.casework import case_id_for
 from services.plumbing.contracts.actions import OpenCase, Verdict
 from services.plumbing.contracts.cases import CaseState, ChangeKind, ClockStatus, Correction
 from services.plumbing.contracts.tweets import Sentiment, Topic
 from services.sla.actions import on_action
-from services.sla.book import Held, Step, case_id_for
+from services.sla.book import Held, Step
 from services.sla.policies import load_policy
 from services.sla.tweets import on_tweet
 from tests.factories.sla import AGENT_A, AGENT_B, CUSTOMER, action, triaged
