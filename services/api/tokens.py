@@ -115,7 +115,11 @@ class TokenStore:
 
     async def lookup(self, token: str) -> TokenRecord | None:
         """The live record of ``token``; None when unknown or revoked."""
-        hashed = token_hash(token)
+        return await self.lookup_hash(token_hash(token))
+
+    async def lookup_hash(self, hashed: str) -> TokenRecord | None:
+        """The live record of the token whose SHA-256 is ``hashed``; None when unknown or
+        revoked."""
         now = self._clock.monotonic()
         cached = self._cache.get(hashed)
         if cached is not None and now - cached[0] < self._cache_s:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer
 
@@ -171,23 +172,43 @@ async def follow(
         await consumer.stop()
 
 
-async def sse(feed: LiveFeed, sub: Subscription, backlog: list[CaseEvent], found: bool,
-              heartbeat_s: float = 15.0) -> AsyncIterator[bytes]:  # fmt: skip
+REVOKED = b'event: revoked\ndata: {"code": "invalid_token"}\n\n'
+
+
+async def sse(
+    feed: LiveFeed, sub: Subscription, backlog: list[CaseEvent], found: bool, *,
+    allowed: Callable[[], Awaitable[bool]] | None = None, recheck_s: float = 5.0,
+    heartbeat_s: float = 15.0, monotonic: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[bytes]:  # fmt: skip
     """The text/event-stream of one subscription: a reset when the resume point is gone, the
-    backlog, then live events, with comments as heartbeats."""
+    backlog, then live events, with comments as heartbeats. Every ``recheck_s`` (on the
+    ``monotonic`` clock) it asks ``allowed`` whether its token still holds; when not, it sends
+    ``event: revoked`` and ends."""
     try:
         yield b"retry: 2000\n\n"
         if not found:
             yield b"event: reset\ndata: {}\n\n"
         for event in backlog:
             yield _frame(event)
+        checked = sent = monotonic()
         while not sub.finished:
             try:
-                live = await asyncio.wait_for(sub.events.get(), heartbeat_s)
+                live: CaseEvent | None = await asyncio.wait_for(
+                    sub.events.get(), min(heartbeat_s, recheck_s)
+                )
             except TimeoutError:
+                live = None
+            if allowed is not None and monotonic() - checked >= recheck_s:
+                checked = monotonic()
+                if not await allowed():
+                    yield REVOKED
+                    return
+            if live is not None:
+                yield _frame(live)
+                sent = monotonic()
+            elif monotonic() - sent >= heartbeat_s:
                 yield b": heartbeat\n\n"
-                continue
-            yield _frame(live)
+                sent = monotonic()
     finally:
         feed.unsubscribe(sub)
 

@@ -1,13 +1,15 @@
 // Live updates: one EventSource on /v1/queues/*/stream; each case event updates the list, the
-// open case and the counts, and is announced when it concerns the agent.
+// open case and the counts, and is announced when it concerns the agent. The stream is opened
+// with a short-lived ticket (POST /v1/stream-tickets), never the token in the URL; a new ticket
+// resumes from the last event received (?last_event_id=), and `revoked` signs out.
 
 import { t } from "./i18n.js";
-import { query } from "./api.js";
+import { api, query } from "./api.js";
 import { loadDetail, renderCase } from "./caseview.js";
 import { debounce, announce } from "./dom.js";
 import { viewOfCase } from "./mirror.js";
 import { loadQueues, place, loadCases, renderRows, updateRow } from "./queue.js";
-import { learnActor } from "./session.js";
+import { learnActor, signOut } from "./session.js";
 import { state, $, remember } from "./state.js";
 
 export function setLive(mode) {
@@ -16,10 +18,22 @@ export function setLive(mode) {
   el.textContent = t(mode === "on" ? "live.on" : mode === "connecting" ? "live.connecting" : "live.off");
 }
 
-export function connectLive() {
+export async function connectLive() {
+  const attempt = ++state.liveAttempt;
   if (state.source) state.source.close();
+  state.source = null;
   setLive("connecting");
-  const source = new EventSource(`/v1/queues/*/stream?${query({ access_token: state.token })}`);
+  const issued = await api("POST", "/v1/stream-tickets");
+  if (attempt !== state.liveAttempt || !state.token) return; // superseded, or signed out (401)
+  if (issued.status !== 200 || !issued.body) {
+    setLive("off");
+    debounce("reconnect", 3000, () => {
+      if (state.token) connectLive();
+    });
+    return;
+  }
+  const params = { ticket: issued.body.ticket, last_event_id: state.lastEventId };
+  const source = new EventSource(`/v1/queues/*/stream?${query(params)}`);
   state.source = source;
   source.addEventListener("open", () => setLive("on"));
   source.addEventListener("error", () => {
@@ -33,7 +47,14 @@ export function connectLive() {
       });
     }
   });
-  source.addEventListener("case", (message) => onCaseEvent(JSON.parse(message.data)));
+  source.addEventListener("case", (message) => {
+    state.lastEventId = message.lastEventId || state.lastEventId;
+    onCaseEvent(JSON.parse(message.data));
+  });
+  source.addEventListener("revoked", () => {
+    source.close();
+    if (state.source === source) signOut(t("error.unauthorized"));
+  });
   source.addEventListener("reset", () => {
     announce(t("live.reset"));
     reloadAll();

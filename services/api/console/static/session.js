@@ -42,7 +42,7 @@ export function signOut(reason = "") {
   Object.values(state.timers).forEach((timer) => { clearTimeout(timer); clearInterval(timer); });
   state.timers = {};
   Object.assign(state, { token: null, role: null, actor: { id: null, name: null }, queues: [],
-    queue: null, rows: [], nextCursor: null, openCaseId: null, detail: null });
+    queue: null, rows: [], nextCursor: null, openCaseId: null, detail: null, lastEventId: null });
   state.known.clear();
   state.canned.clear();
   localStorage.removeItem(STORE.token);

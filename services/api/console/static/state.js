@@ -23,6 +23,8 @@ export const state = {
   canned: new Map(), // lang -> canned replies
   serverOffsetMs: 0, // server clock minus this browser's clock
   source: null,
+  liveAttempt: 0, // the newest connectLive call; an older one that finds it moved on stops
+  lastEventId: null, // the id of the last case event received, to resume after a new ticket
   timers: {},
 };
 
