@@ -8,7 +8,7 @@ Sending the action and waiting for its outcome is :mod:`services.api.cases.outco
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,8 +45,10 @@ class PriorityBody(_Body):
 
 
 class TagBody(_Body):
-    add: list[str] = Field(default_factory=list, max_length=20)
-    remove: list[str] = Field(default_factory=list, max_length=20)
+    """Tags to add and remove: at most 20 each, each 1-50 characters with no space or comma."""
+
+    add: list[Annotated[str, Label]] = Field(default_factory=list, max_length=20)
+    remove: list[Annotated[str, Label]] = Field(default_factory=list, max_length=20)
 
 
 class NoteBody(_Body):

@@ -111,3 +111,16 @@ async def _rate() -> None:
             assert (await calm.get("/v1/me")).status_code == 200
             clock.advance(1.0)
             assert (await client.get("/v1/me")).status_code == 200
+
+
+def test_a_tag_is_at_most_50_characters_and_one_word() -> None:
+    asyncio.run(_tags())
+
+
+async def _tags() -> None:
+    async with running_api() as api, api.client(await api.token("agent")) as client:
+        for tag in ("x" * 51, "two words", "a,b", ""):
+            refused = await client.post("/v1/cases/c-1/tag", json={"add": [tag]})
+            assert _code(refused) == (422, "invalid_input"), tag
+        fine = await client.post("/v1/cases/c-1/tag", json={"add": ["x" * 50]})
+        assert _code(fine) == (404, "case_not_found")  # the body passed; there is no case c-1
