@@ -50,3 +50,8 @@ class IngestMetrics(DlqMetrics):
             "tweetcare_ingest_outbox_replies", "Outbox replies by outcome (posted, failed)",
             ["status"], registry=registry,
         )  # fmt: skip
+        self.lease_held = Gauge(
+            "tweetcare_ingest_lease_held",
+            "1 while this replica holds the lease, so reads X (one replica across the deployment)",
+            registry=registry,
+        )  # fmt: skip

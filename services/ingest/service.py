@@ -2,8 +2,11 @@
 the outbox (X, or the local sandbox) out of ``outbox.replies``.
 
 Every source goes through one duplicate window (:class:`~services.ingest.bridge.Gate`). The X
-sources block (tweepy): the filtered stream and the pollers run in threads and hand their
-events to the loop through :class:`~services.ingest.bridge.ThreadSink`.
+sources block (tweepy): the filtered stream and the pollers run in threads
+(:mod:`services.ingest.live`) and hand their events to the loop through
+:class:`~services.ingest.bridge.ThreadSink`. Several replicas can run: only the holder of the
+lease (:mod:`services.ingest.lease`) reads X, from cursors kept on a compacted topic; every replica
+posts the replies of its share of ``outbox.replies``, through a ledger on a compacted topic.
 """
 
 from __future__ import annotations
@@ -13,41 +16,44 @@ import contextlib
 import functools
 import logging
 import signal
-import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
 from services.ingest.brands import BrandMap
 from services.ingest.bridge import Gate, ThreadSink
+from services.ingest.compacted import CompactedTopic, SharedStateError
 from services.ingest.dedupe import Admission, SeenWindow
 from services.ingest.generator import generate
+from services.ingest.lease import Lease, keep_lease
+from services.ingest.live import LiveConfig, LiveSources
 from services.ingest.metrics import IngestMetrics
 from services.ingest.outbox_loop import CONSUMER as OUTBOX_GROUP
 from services.ingest.outbox_loop import run_outbox
 from services.ingest.pacing import Pacing
+from services.ingest.recall import recent_events
 from services.ingest.replay import replay
 from services.ingest.replay_plan import plan_stream
 from services.ingest.sandbox import sandbox_accounts
 from services.ingest.settings import IngestServiceSettings
 from services.ingest.state_dir import ensure_writable
-from services.ingest.xapi.client import ApiCalls, XApi, XApiError
+from services.ingest.xapi.client import ApiCalls, XApi
 from services.ingest.xapi.cost import CostMeter
-from services.ingest.xapi.cursors import CursorStore
-from services.ingest.xapi.outbox import Outbox, ReplyLedger
-from services.ingest.xapi.polling import Poller, resolve_user_ids
+from services.ingest.xapi.cursor_topic import TopicCursors
+from services.ingest.xapi.ledger_topic import TopicLedger
+from services.ingest.xapi.outbox import Outbox
 from services.ingest.xapi.rules import brand_rules
-from services.ingest.xapi.stream import StreamConsumer
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.consumer_metrics import CountedRebalances, consumer_metrics
-from services.plumbing.contracts.codecs import OUTBOX_RESULTS
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.ops_server import start_ops_server
 from services.plumbing.publisher import make_producer
+from services.plumbing.settings import SettingsError
 
 log = logging.getLogger("tweetcare.ingest")
 
@@ -57,7 +63,7 @@ async def serve(
 ) -> None:
     """Run until SIGINT/SIGTERM; every "now" comes from ``clock``. Refuses to start
     (:class:`~services.plumbing.settings.SettingsError`) when the state directory is not
-    writable."""
+    writable or a shared-state topic is missing."""
     ensure_writable(settings.x_state_dir, settings.ledger_file, settings.cursor_file)
     registry = new_registry()
     metrics = IngestMetrics(registry)
@@ -82,15 +88,17 @@ async def serve(
         apis = {
             h: XApi(t.get_secret_value(), connection) for h, t in settings.x_user_tokens.items()
         }
-    outbox = Outbox(apis, ReplyLedger(settings.ledger_file), clock=clock, cost=cost)
-    for result in outbox.recover():
-        await producer.send_and_wait(
-            settings.ingest_results_topic, OUTBOX_RESULTS.encode(result),
-            key=result.case_key.encode(),
-        )  # fmt: skip
+    ledger_topic = await asyncio.to_thread(
+        _shared, settings, settings.ingest_ledger_topic, "tweetcare-ingest-ledger"
+    )
+    # No recovery at start: a reply left "attempting" may be another replica's, still posting;
+    # it is resolved when its record is delivered again (services/ingest/xapi/ledger_topic.py).
+    ledger = await asyncio.to_thread(TopicLedger, ledger_topic)
+    outbox = Outbox(apis, ledger, clock=clock, cost=cost)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=OUTBOX_GROUP,
+        bootstrap_servers=settings.kafka_bootstrap, group_id=settings.ingest_outbox_group,
         enable_auto_commit=False, auto_offset_reset="earliest", client_id=OUTBOX_GROUP,
+        **_membership(settings),
     )  # fmt: skip
     consumers = consumer_metrics(registry)
     consumers.watch(OUTBOX_GROUP)
@@ -106,33 +114,115 @@ async def serve(
             results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
         )  # fmt: skip
 
+    term = _Term(settings, gate, admission, clock, stop, generated=generated)
+    if token is not None:
+        cursors_topic = await asyncio.to_thread(
+            _shared, settings, settings.ingest_cursors_topic, "tweetcare-ingest-cursors"
+        )
+        brands = BrandMap.from_pairs(settings.ingest_brands)
+        config = LiveConfig(
+            token.get_secret_value(), connection, brands, brand_rules(brands, settings.x_keywords),
+            apis, settings.x_poll_interval_s, settings.x_page_size,
+        )  # fmt: skip
+        term.live = LiveSources(
+            config, ThreadSink(gate, loop), lambda: TopicCursors(cursors_topic), cost=cost,
+            metrics=metrics, clock=clock,
+        )  # fmt: skip
+    lease_group = settings.ingest_lease_group
+    consumers.watch(lease_group)
+    lease = Lease(
+        settings.ingest_lease_topic, term.begin, term.end, metrics.lease_held.set,
+        functools.partial(consumers.rebalanced, lease_group),
+    )  # fmt: skip
+    lease_consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=lease_group,
+        enable_auto_commit=False, client_id=lease_group, **_membership(settings),
+    )  # fmt: skip
+    lease_consumer.subscribe([settings.ingest_lease_topic], listener=lease)
+    await lease_consumer.start()
     tasks = [
         asyncio.create_task(keep_running("outbox", posting, stop)),
+        asyncio.create_task(keep_running("lease", lambda: keep_lease(lease_consumer, stop), stop)),
         asyncio.create_task(_refresh_metrics(metrics, admission, calls, cost, clock, stop)),
     ]
-    threads: list[threading.Thread] = []
-    halt = threading.Event()
-    if token is not None:
-        sink = ThreadSink(gate, loop)
-        threads = _live(
-            settings, token.get_secret_value(), connection, sink, cost, apis, halt, metrics, clock
-        )
-    elif generated:
-        tasks.append(asyncio.create_task(_generated(settings, gate, admission, clock)))
     try:
         await stop.wait()
     finally:
-        halt.set()
+        await lease.release()  # the sources stop before the group is left
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await lease_consumer.stop()
         await consumer.stop()
         await producer.stop()
         await ops.cleanup()
-        for thread in threads:
-            thread.join(timeout=5)
+        ledger_topic.close()
+
+
+def _shared(settings: IngestServiceSettings, topic: str, client_id: str) -> CompactedTopic:
+    try:
+        return CompactedTopic(settings.kafka_bootstrap, topic, client_id=client_id)
+    except SharedStateError as exc:
+        raise SettingsError(f"{exc} (ingest keeps the state its replicas share there)") from exc
+
+
+def _membership(settings: IngestServiceSettings) -> dict[str, int]:
+    """How soon a replica that stopped heartbeating loses its partitions (and the lease)."""
+    session = settings.ingest_session_timeout_ms
+    return {"session_timeout_ms": session, "heartbeat_interval_ms": max(100, session // 4)}
+
+
+class _Term:
+    """What this replica does while it holds the lease: read the recent ``tweets.raw`` into the
+    duplicate window, then run the X sources (``live``) or, without a token, the generated
+    stream. A start that keeps failing stops the replica, so the lease moves to another."""
+
+    def __init__(
+        self, settings: IngestServiceSettings, gate: Gate, admission: Admission, clock: Clock,
+        stop: asyncio.Event, *, generated: bool,
+    ) -> None:  # fmt: skip
+        self.settings = settings
+        self.gate = gate
+        self.admission = admission
+        self.clock = clock
+        self.stop = stop
+        self.generated = generated
+        self.live: LiveSources | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def begin(self) -> None:
+        s = self.settings
+        for attempt in range(3):
+            try:
+                recent = await asyncio.to_thread(
+                    recent_events, s.kafka_bootstrap, s.ingest_tweets_topic,
+                    now=self.clock.now(), lookback=timedelta(seconds=s.ingest_dedupe_lookback_s),
+                )  # fmt: skip
+                self.admission.confirm(recent)
+                if self.live is not None:
+                    await asyncio.to_thread(self.live.start)
+                elif self.generated:
+                    self._task = asyncio.create_task(
+                        _generated(s, self.gate, self.admission, self.clock)
+                    )
+                log.info("reading X from the shared cursors", extra={"recalled": len(recent)})
+                return
+            except Exception:
+                log.exception("could not start the sources", extra={"attempt": attempt + 1})
+                await asyncio.sleep(2.0)
+        log.error("the sources would not start: stopping, so another replica takes the lease")
+        self.stop.set()
+
+    async def end(self) -> None:
+        if self.live is not None:
+            await asyncio.to_thread(self.live.stop)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
 
 
 async def _generated(
@@ -175,65 +265,6 @@ async def _refresh_metrics(
             )  # fmt: skip
         metrics.budget_paused.set(1 if pause else 0)
         await asyncio.sleep(1.0)
-
-
-def _live(
-    settings: IngestServiceSettings, token: str, connection: Any, sink: ThreadSink,
-    cost: CostMeter, apis: dict[str, Any], halt: threading.Event, metrics: IngestMetrics,
-    clock: Clock,
-) -> list[threading.Thread]:  # fmt: skip
-    brands = BrandMap.from_pairs(settings.ingest_brands)
-    rules = brand_rules(brands, settings.x_keywords)
-    reader = XApi(token, connection)
-    stream = StreamConsumer(
-        token, connection, brands, sink, clock=clock, sleep=time.sleep, cost=cost
-    )
-    poller = Poller(reader, brands, CursorStore(settings.cursor_file), sink, clock=clock,
-                    cost=cost, page_size=settings.x_page_size)  # fmt: skip
-
-    def streaming() -> None:
-        stream.sync_rules(rules)
-        while not halt.is_set():
-            _guard("stream", stream.run, metrics, halt)
-
-    def polling() -> None:
-        user_ids: dict[str, str] = {}
-        while not halt.is_set():
-            if not user_ids:
-                user_ids = _guard("users", lambda: resolve_user_ids(reader, list(brands.handles)),
-                                  metrics, halt) or {}  # fmt: skip
-            if user_ids:
-                _guard("poll", functools.partial(poller.poll_all, dict(user_ids), rules, apis),
-                       metrics, halt)  # fmt: skip
-            halt.wait(settings.x_poll_interval_s)
-
-    def stopper() -> None:
-        halt.wait()
-        stream.stop()
-
-    threads = [
-        threading.Thread(target=f, name=f.__name__, daemon=True)
-        for f in (streaming, polling, stopper)
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
-
-
-def _guard(
-    what: str, work: Callable[[], Any], metrics: IngestMetrics, halt: threading.Event
-) -> Any:
-    """Run one round of a source; an error is logged and counted, then waited out (never fatal)."""
-    try:
-        return work()
-    except XApiError as exc:
-        metrics.api_errors.labels(what, exc.code).inc()
-        log.warning("X call failed", extra={"source": what, "code": exc.code, "detail": exc.detail})
-    except Exception as exc:
-        metrics.api_errors.labels(what, type(exc).__name__).inc()
-        log.exception("source failed", extra={"source": what})
-    halt.wait(5.0)
-    return None
 
 
 def run(settings: IngestServiceSettings, *, generated: bool = True) -> int:

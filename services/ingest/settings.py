@@ -30,3 +30,17 @@ class IngestServiceSettings(IngestSettings, XApiSettings):
     ingest_tweets_topic: str = TopicName.TWEETS_RAW.value
     ingest_replies_topic: str = TopicName.OUTBOX_REPLIES.value
     ingest_results_topic: str = TopicName.OUTBOX_RESULTS.value
+    # Shared by the replicas (docs/ingest.md, "Several replicas"); provision creates them.
+    ingest_lease_topic: str = "ingest.lease"
+    ingest_lease_group: str = "tweetcare-ingest-lease"
+    ingest_outbox_group: str = "tweetcare-ingest-outbox"
+    ingest_cursors_topic: str = "ingest.cursors"
+    ingest_ledger_topic: str = "ingest.outbox.ledger"
+    ingest_session_timeout_ms: int = Field(
+        default=10_000, ge=1_000, description="how soon a killed replica's lease and outbox "
+        "partitions move (the broker's group.min.session.timeout.ms is the floor)",
+    )  # fmt: skip
+    ingest_dedupe_lookback_s: float = Field(
+        default=900.0, ge=0, description="how much of tweets.raw a new lease holder reads back "
+        "into its duplicate window",
+    )  # fmt: skip

@@ -11,14 +11,18 @@ from services.localinfra.settings import InfraSettings
 from services.plumbing.contracts.codecs import TopicName, dlq_topic
 
 SLA_STATE = "sla.cases"  # the default of TWEETCARE_SLA_STATE_TOPIC
-COMPACTED = {SLA_STATE}
+# What ingest's replicas share (the defaults of TWEETCARE_INGEST_LEASE/CURSORS/LEDGER_TOPIC).
+INGEST_LEASE = "ingest.lease"
+INGEST_STATE = ("ingest.cursors", "ingest.outbox.ledger")
+COMPACTED = {SLA_STATE, *INGEST_STATE}
 
 
 def topic_names() -> list[str]:
-    """Every topic tweetcare uses: the event topics, their dead-letter topics, and the SLA
-    service's state topic (co-partitioned with the case topics, so created here, compacted)."""
+    """Every topic tweetcare uses: the event topics, their dead-letter topics, the SLA
+    service's state topic (co-partitioned with the case topics, so created here, compacted), and
+    ingest's lease and shared state (compacted)."""
     names = [t.value for t in TopicName]
-    return [*names, *(dlq_topic(n) for n in names), SLA_STATE]
+    return [*names, *(dlq_topic(n) for n in names), SLA_STATE, INGEST_LEASE, *INGEST_STATE]
 
 
 def topic_config(name: str) -> dict[str, str]:

@@ -10,7 +10,13 @@ import orjson
 import pytest
 
 from services.localinfra.kafka import _properties
-from services.localinfra.provision import SLA_STATE, topic_config, topic_names
+from services.localinfra.provision import (
+    INGEST_LEASE,
+    INGEST_STATE,
+    SLA_STATE,
+    topic_config,
+    topic_names,
+)
 from services.localinfra.settings import InfraSettings
 from services.plumbing.logs import JsonFormatter
 from services.plumbing.settings import SettingsError, load_settings
@@ -52,9 +58,11 @@ def test_kafka_properties_listen_on_loopback_with_settings_ports() -> None:
 
 def test_every_event_topic_has_a_dead_letter_topic_and_the_state_topic_is_compacted() -> None:
     names = topic_names()
-    events = [n for n in names if not n.endswith(".dlq") and n != SLA_STATE]
-    assert sorted(names) == sorted([*events, *(f"{n}.dlq" for n in events), SLA_STATE])
+    state = [SLA_STATE, INGEST_LEASE, *INGEST_STATE]  # not events: no dead letters
+    events = [n for n in names if not n.endswith(".dlq") and n not in state]
+    assert sorted(names) == sorted([*events, *(f"{n}.dlq" for n in events), *state])
     assert topic_config(SLA_STATE) == {"cleanup.policy": "compact"}
+    assert all(topic_config(n) == {"cleanup.policy": "compact"} for n in INGEST_STATE)
     assert topic_config("cases.events") == {}
     assert "tweets.raw" in events
     assert "cases.events" in events

@@ -55,6 +55,8 @@ class FakeX:
         self.posted: list[dict[str, Any]] = []
         self.sent_dms: list[dict[str, Any]] = []
         self.calls: Counter[str] = Counter()
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (endpoint, query parameters)
+        self._holds: dict[str, threading.Event] = {}
         self.tokens: dict[str, str] = {APP_TOKEN: "app"}
         self._failures: dict[str, deque[Failure]] = {}
         self._streams: deque[list[Step]] = deque()
@@ -204,6 +206,17 @@ class FakeX:
         failure = Failure(status, times, headers, body, after=after)
         self._failures.setdefault(endpoint, deque()).append(failure)
 
+    def clear_failures(self, endpoint: str) -> None:
+        """Forget the failures still scripted for ``endpoint`` (X has recovered)."""
+        with self.lock:
+            self._failures.pop(endpoint, None)
+
+    def hold(self, endpoint: str) -> threading.Event:
+        """Carry out each request to ``endpoint`` at once but answer it only once the event
+        returned is set (a call in flight when its caller is killed)."""
+        with self.lock:
+            return self._holds.setdefault(endpoint, threading.Event())
+
     def script_stream(self, *connections: Iterable[Step]) -> None:
         """What each next stream connection delivers, in order."""
         self._streams.extend(list(c) for c in connections)
@@ -258,8 +271,12 @@ class FakeX:
     def route(self, endpoint: str, query: Query) -> tuple[int, dict[str, Any]]:
         handler = getattr(self, "_" + re.sub(r"\W+", "_", endpoint.lower()).strip("_"))
         with self.lock:
+            self.requests.append((endpoint, dict(query.params)))
             result: tuple[int, dict[str, Any]] = handler(query)
-            return result
+            held = self._holds.get(endpoint)
+        if held is not None:
+            held.wait(timeout=120)
+        return result
 
     def _timeline(self, tweets: Iterable[dict[str, Any]], query: Query, token: str,
                   low: int) -> tuple[int, dict[str, Any]]:  # fmt: skip

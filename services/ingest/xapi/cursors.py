@@ -16,6 +16,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 
 class CursorFileError(ValueError):
@@ -36,6 +37,17 @@ class Cursor:
 def cursor_key(endpoint: str, subject: str) -> str:
     """``mentions:acmehelp``, ``search:acme/keyword``, ``dm:acmehelp``."""
     return f"{endpoint}:{subject.lower()}"
+
+
+class Cursors(Protocol):
+    """Where the poller keeps its cursors: this file (:class:`CursorStore`, one process) or a
+    compacted topic the replicas share (:class:`.cursor_topic.TopicCursors`)."""
+
+    def get(self, key: str) -> Cursor:
+        """The cursor of ``key`` (an empty one when there is none)."""
+
+    def put(self, key: str, cursor: Cursor) -> None:
+        """Keep ``cursor`` durably before returning; raise if it could not be."""
 
 
 class CursorStore:

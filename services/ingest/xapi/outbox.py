@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from services.ingest.xapi.client import XApi, XApiError
 from services.ingest.xapi.cost import CostMeter, Usage
@@ -53,6 +53,30 @@ class LedgerEntry:
     echoed: bool = False  # the posted reply's outbound tweet event was acknowledged by Kafka
 
 
+class Ledger(Protocol):
+    """Where the outbox records what it did with each reply: this file (:class:`ReplyLedger`,
+    one process) or a compacted topic every replica shares
+    (:class:`~services.ingest.xapi.ledger_topic.TopicLedger`)."""
+
+    def latest(self, reply_id: str) -> LedgerEntry | None:
+        """The newest entry of ``reply_id``, including what other writers wrote before."""
+
+    def unresolved(self) -> list[LedgerEntry]:
+        """Replies left ``attempting`` that no one else can still be posting."""
+
+    def append(self, entry: LedgerEntry) -> None:
+        """Write ``entry`` durably before returning; raise if it could not be."""
+
+
+def entry_from_json(text: str | bytes) -> LedgerEntry:
+    """A ledger entry from its JSON line; ``ValueError``/``TypeError`` when it is not one."""
+    return LedgerEntry(**json.loads(text))
+
+
+def entry_json(entry: LedgerEntry) -> bytes:
+    return json.dumps(asdict(entry), ensure_ascii=False).encode()
+
+
 class ReplyLedger:
     """The latest ledger entry of every reply, loaded from ``path`` and appended to on change."""
 
@@ -68,7 +92,7 @@ class ReplyLedger:
             if not line.strip():
                 continue
             try:
-                entry = LedgerEntry(**json.loads(line))
+                entry = entry_from_json(line)
             except (ValueError, TypeError) as exc:
                 if number == len(lines):  # a write cut short by a crash: never acted on
                     continue
@@ -85,7 +109,7 @@ class ReplyLedger:
     def append(self, entry: LedgerEntry) -> None:
         """Write ``entry`` durably (fsync) before returning."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = (json.dumps(asdict(entry), ensure_ascii=False) + "\n").encode()
+        data = entry_json(entry) + b"\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             os.write(fd, data)
@@ -129,7 +153,7 @@ class Outbox:
     """Posts each reply with the client of the brand handle that answers (``apis``: by handle)."""
 
     def __init__(
-        self, apis: Mapping[str, XApi], ledger: ReplyLedger, *, clock: Clock,
+        self, apis: Mapping[str, XApi], ledger: Ledger, *, clock: Clock,
         cost: CostMeter | None = None, user_ids: Mapping[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.apis = {_handle(h): api for h, api in apis.items()}

@@ -18,7 +18,7 @@ from services.ingest.brands import BrandMap
 from services.ingest.x_payloads import PayloadError, dm_event, users_by_id
 from services.ingest.xapi.client import XApi
 from services.ingest.xapi.cost import CostMeter, Usage
-from services.ingest.xapi.cursors import Cursor, CursorStore, cursor_key
+from services.ingest.xapi.cursors import Cursor, Cursors, cursor_key
 from services.ingest.xapi.rules import RuleKind, RuleSpec
 from services.ingest.xapi.sink import Sink, page_tweet_events
 from services.plumbing.clock import Clock
@@ -65,7 +65,7 @@ class Poller:
     """Polls with one reading client; hands events to ``sink``; keeps cursors in ``cursors``."""
 
     def __init__(
-        self, api: XApi, brands: BrandMap, cursors: CursorStore, sink: Sink, *, clock: Clock,
+        self, api: XApi, brands: BrandMap, cursors: Cursors, sink: Sink, *, clock: Clock,
         cost: CostMeter | None = None, page_size: int = 100, max_pages: int = 10,
     ) -> None:  # fmt: skip
         if not 10 <= page_size <= 100:

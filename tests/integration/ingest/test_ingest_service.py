@@ -66,7 +66,9 @@ def _metric(url: str, line_start: str) -> float:
 def test_generated_stream_and_sandbox_outbox(
     fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    tweets, replies, results = fresh_topics("tweets", "replies", "results")
+    tweets, replies, results, lease, cursors, ledger = fresh_topics(
+        "tweets", "replies", "results", "lease", "cursors", "ledger"
+    )
     admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
     port = free_port()
@@ -75,6 +77,10 @@ def test_generated_stream_and_sandbox_outbox(
         "TWEETCARE_INGEST_TWEETS_TOPIC": tweets,
         "TWEETCARE_INGEST_REPLIES_TOPIC": replies,
         "TWEETCARE_INGEST_RESULTS_TOPIC": results,
+        "TWEETCARE_INGEST_LEASE_TOPIC": lease,
+        "TWEETCARE_INGEST_LEASE_GROUP": f"lease-{lease}",
+        "TWEETCARE_INGEST_CURSORS_TOPIC": cursors,
+        "TWEETCARE_INGEST_LEDGER_TOPIC": ledger,
         "TWEETCARE_INGEST_METRICS_PORT": str(port),
         "TWEETCARE_INGEST_GENERATE_PER_MINUTE": "600",
         "TWEETCARE_INGEST_GENERATE_SEED": "11",
