@@ -13,8 +13,10 @@ import orjson
 
 from services.plumbing.cli_support import command_group
 from services.plumbing.contracts.tweets import FOUND_VIA_ORDER, MatchKind
+from services.triage import versions
 from services.triage.classify import TweetFacts, classify_batch
 from services.triage.cli_labels import register_labels
+from services.triage.cli_versions import compare_models, register_versions
 from services.triage.config import ConfigError, TriageConfig, load_config
 from services.triage.conversations import ConversationError, read_pairs
 from services.triage.datasets import DatasetError, read_datasets
@@ -144,17 +146,33 @@ def _train(args: argparse.Namespace) -> int:
         datasets = _datasets(args.data)
         for name, (texts, _) in datasets.items():
             print(f"train: {name}: {len(texts):,} rows", file=sys.stderr)
+        datasets = {name: data for name, data in datasets.items() if data[0]}
+        if not datasets:
+            return _err(f"no labelled rows in {', '.join(args.data)}")
         started = time.monotonic()
         tone = _tone(args.conversations)
     except (DatasetError, ConversationError, ModelError, OSError) as exc:
         return _err(str(exc))
     sources = [Path(p).name for p in [*args.data, *(args.conversations or [])]]
-    model = train(datasets, now=datetime.now(UTC), sources=sources, tone=tone)
-    model.save(Path(args.out))
-    print(
-        f"train: model {model.version} written to {args.out} in {time.monotonic() - started:.0f}s",
-        file=sys.stderr,
-    )
+    try:
+        model = train(datasets, now=datetime.now(UTC), sources=sources, tone=tone)
+    except ModelError as exc:
+        return _err(f"{exc} (add a file that has them, e.g. --data of a public data set)")
+    took = f"in {time.monotonic() - started:.0f}s"
+    if args.out:
+        model.save(Path(args.out))
+        print(f"train: model {model.version} written to {args.out} {took}", file=sys.stderr)
+        return 0
+    root = Path(args.models)
+    where = versions.add(root, model)
+    print(f"train: model {model.version} written to {where} {took}", file=sys.stderr)
+    if versions.current(root) is None:  # the first version: nothing to compare it with
+        versions.promote(root, model.version)
+        print(f"train: {model.version} is in force (the first version of {root})", file=sys.stderr)
+    else:
+        print(f"train: compare it with `tweetcare triage eval --compare {versions.current(root)} "
+              f"{model.version} --models {root} --data HOLDOUT.csv`, then `tweetcare triage "
+              f"promote {model.version} --models {root}`", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -164,6 +182,8 @@ def _eval(args: argparse.Namespace) -> int:
 
     try:
         config = _config(args.config)
+        if args.compare:
+            return compare_models(args, config)
         labels = read_datasets(Path(args.data))
         model = TextModel.load(Path(args.model)) if args.model else None
         if (args.conversations or args.train_also) and not args.cv:
@@ -179,6 +199,8 @@ def _eval(args: argparse.Namespace) -> int:
     rows = max((len(t) for t, _ in labels.values()), default=0)
     print(f"eval: {args.data}: {rows:,} rows; {what}", file=sys.stderr)
     for name, (texts, truth) in labels.items():
+        if not texts:
+            continue  # a column nobody filled in
         if args.cv:
             result = cross_validate(
                 name, texts, truth, args.cv, config, datetime.now(UTC),
@@ -219,12 +241,24 @@ def register(subparsers: Any) -> None:
     cls.set_defaults(handler=_classify)
     trn = group.add_parser("train", help="train the model from labelled CSV files")
     trn.add_argument("--data", action="append", required=True, help="a labelled CSV (repeatable)")
-    trn.add_argument("--out", required=True, help="the model directory to write")
+    where = trn.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", help="the model directory to write")
+    where.add_argument(
+        "--models",
+        help="a models directory: the model becomes a new version in it (in force if first)",
+    )
     trn.add_argument("--conversations", action="append", help=CONVERSATIONS_HELP)
     trn.set_defaults(handler=_train)
     evl = group.add_parser("eval", help="macro-F1 and confusion matrix per label of a CSV")
     evl.add_argument("--data", required=True)
     evl.add_argument("--model", help="evaluate this model (default: the rules alone)")
+    evl.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="two models side by side: each `rules`, a model directory or a version of --models",
+    )
+    evl.add_argument("--models", help="the models directory OLD and NEW may be versions of")
     evl.add_argument("--cv", type=int, default=0, help="train and test with K-fold CV")
     evl.add_argument("--config", help="triage configuration YAML")
     evl.add_argument("--conversations", action="append", help=CONVERSATIONS_HELP + " (with --cv)")
@@ -236,3 +270,4 @@ def register(subparsers: Any) -> None:
     )
     evl.set_defaults(handler=_eval)
     register_labels(group)
+    register_versions(group)

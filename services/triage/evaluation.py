@@ -93,3 +93,47 @@ def cross_validate(
         if progress is not None:
             progress(f"eval: {label}: fold {fold}/{folds} done")
     return score(label, list(truth), [str(p) for p in predicted])
+
+
+def _f1(truth: Sequence[str], predicted: Sequence[str], classes: list[str]) -> list[float]:
+    per: list[float] = f1_score(truth, predicted, average=None, labels=classes).tolist()
+    return per
+
+
+def compare(
+    label: str,
+    truth: Sequence[str],
+    langs: Sequence[str],
+    sides: dict[str, Sequence[str]],
+) -> str:
+    """Two (or more) models' decisions on the same rows side by side: macro-F1, F1 per class,
+    macro-F1 per language (triage's), then each one's confusion matrix."""
+    names = list(sides)
+    classes = sorted(set(truth))
+    scores = {n: score(label, truth, p) for n, p in sides.items()}
+    width = max(14, *(len(n) + 2 for n in names))
+    lines = [f"{label}: {len(truth)} rows", f"{'':<22}" + "".join(f"{n:>{width}}" for n in names)]
+    if len(names) == 2:
+        lines[-1] += f"{'change':>10}"
+
+    def line(name: str, values: list[float]) -> str:
+        text = f"{name:<22}" + "".join(f"{v:>{width}.4f}" for v in values)
+        return text + (f"{values[1] - values[0]:>+10.4f}" if len(values) == 2 else "")
+
+    lines.append(line("macro-F1", [scores[n].macro_f1 for n in names]))
+    per_class = {n: _f1(truth, p, classes) for n, p in sides.items()}
+    for i, cls in enumerate(classes):
+        lines.append(line(f"  F1 {cls}", [per_class[n][i] for n in names]))
+    for lang in sorted(set(langs), key=lambda g: (-list(langs).count(g), g)):
+        rows = [i for i, g in enumerate(langs) if g == lang]
+        sub = [truth[i] for i in rows]
+        values = [
+            float(f1_score(sub, [sides[n][i] for i in rows], average="macro",
+                           labels=sorted(set(sub))))
+            for n in names
+        ]  # fmt: skip
+        lines.append(line(f"  {lang} ({len(rows)} rows)", values))
+    for name in names:
+        lines.append(f"confusion, {name} (rows: truth)")
+        lines.append(scores[name].render().split("\n", 1)[1])
+    return "\n".join(lines)

@@ -49,12 +49,24 @@ class TriageMetrics(DlqMetrics):
             ["version"],
             registry=registry,
         )
+        self.model_reloads = Counter(
+            "tweetcare_triage_model_reloads",
+            "Model switches after the models directory's pointer moved, by result (applied or "
+            "rejected)",
+            ["result"],
+            registry=registry,
+        )
         self.config_reloads = Counter(
             "tweetcare_triage_config_reloads",
             "Configuration reloads, by result (applied or rejected)",
             ["result"],
             registry=registry,
         )
+
+    def set_model(self, version: str) -> None:
+        """The model info gauge says ``version`` alone is in use."""
+        self.model.clear()
+        self.model.labels(version).set(1)
 
     def count(self, event: TriagedTweet) -> None:
         t = event.triage

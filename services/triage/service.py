@@ -1,6 +1,7 @@
 """The triage faust application: ``tweets.raw`` in batches to ``tweets.triaged``.
 
-A thin adapter: batching, sending and the config reload timer live here; deciding lives in
+A thin adapter: batching, sending and the reload timer (configuration, and the model when
+``TWEETCARE_TRIAGE_MODEL`` is a models directory) live here; deciding lives in
 :mod:`services.triage.batch` and below.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import faust
@@ -32,8 +32,8 @@ from services.triage.batch import triage_messages
 from services.triage.config_file import ConfigFile
 from services.triage.enrich import model_version
 from services.triage.metrics import TriageMetrics
-from services.triage.model import TextModel
 from services.triage.settings import TriageSettings
+from services.triage.versions import ModelWatch
 
 log = logging.getLogger("tweetcare.triage")
 
@@ -56,8 +56,8 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
     consumers = faust_consumer_metrics(app, registry)
     group = settings.triage_app_id
     config = ConfigFile(settings.triage_config)
-    model = TextModel.load(Path(settings.triage_model)) if settings.triage_model else None
-    metrics.model.labels(model_version(model)).set(1)
+    models = ModelWatch(settings.triage_model)  # a model, or a models directory it follows
+    metrics.set_model(model_version(models.current))
     source = app.topic(settings.triage_in_topic)
     triaged, dead = settings.triage_out_topic, settings.dlq_topic
     producers: list[AIOKafkaProducer] = []  # made on the first batch: it needs the running loop
@@ -70,7 +70,9 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         ):
             with consumers.processing(group):
                 consumed = [Record.of(e.message) for e in events]
-                outgoing = triage_messages(consumed, config.current, model, metrics, clock.now())
+                outgoing = triage_messages(
+                    consumed, config.current, models.current, metrics, clock.now()
+                )
                 if not producers:
                     producers.append(make_producer(settings, client_id=settings.triage_app_id))
                     await producers[0].start()
@@ -95,6 +97,10 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         result = config.check()
         if result is not None:
             metrics.config_reloads.labels(result).inc()
+        switched = models.check()  # a batch in flight finishes with the model it started with
+        if switched is not None:
+            metrics.model_reloads.labels(switched).inc()
+            metrics.set_model(model_version(models.current))
 
     @app.task  # type: ignore[untyped-decorator]
     async def started() -> None:
@@ -107,7 +113,7 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
             extra={
                 "in": settings.triage_in_topic,
                 "out": settings.triage_out_topic,
-                "model": model_version(model),
+                "model": model_version(models.current),
                 "config": str(settings.triage_config or "built-in defaults"),
                 "batch": settings.triage_batch_size,
             },

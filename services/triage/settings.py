@@ -21,7 +21,10 @@ class TriageSettings(KafkaSettings):
         default=None, description="Routing/VIP YAML; reloaded when it changes"
     )
     triage_config_check_seconds: float = Field(default=5.0, gt=0)
-    triage_model: Path | None = Field(default=None, description="A `triage train` directory")
+    triage_model: Path | None = Field(
+        default=None,
+        description="A `triage train --out` directory, or a models directory (followed)",
+    )
     triage_batch_size: int = Field(default=1000, ge=1, le=100_000)
     triage_batch_seconds: float = Field(default=0.05, gt=0)
     triage_metrics_port: int = 8002
