@@ -97,7 +97,9 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         result = config.check()
         if result is not None:
             metrics.config_reloads.labels(result).inc()
-        switched = models.check()  # a batch in flight finishes with the model it started with
+        # Loading a model takes a second or more: off the loop, so batches keep flowing; the
+        # switch is one reference assignment, and a batch in flight keeps the model it took.
+        switched = await asyncio.to_thread(models.check)
         if switched is not None:
             metrics.model_reloads.labels(switched).inc()
             metrics.set_model(model_version(models.current))
