@@ -182,7 +182,13 @@ CANNED_MAPPINGS: dict[str, Any] = {
 }
 SAVED_SEARCH_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
-    "properties": {**_STAMPS, "name": _KW, "search": {"type": "object", "enabled": False}},
+    "properties": {
+        **_STAMPS,
+        "name": _KW,
+        "search": {"type": "object", "enabled": False},
+        "visibility": _KW,
+        "queue": _KW,
+    },
 }
 OWN_MAPPINGS: dict[str, dict[str, Any]] = {
     TOKENS: TOKEN_MAPPINGS,

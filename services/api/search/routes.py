@@ -1,4 +1,4 @@
-"""``/v1/search``, its CSV export, and ``/v1/saved-searches`` (each user's own)."""
+"""``/v1/search``, its CSV export, and ``/v1/saved-searches`` (each user's own and the shared)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from services.api.deps import DocId, Now, Reader, State
 from services.api.errors import InvalidSearchError
 from services.api.search import service as searching
 from services.api.search.export import export_csv
-from services.api.search.saved import SavedSearchIn, own_saved
+from services.api.search.saved import SavedSearchIn, own_saved, readable_saved, visible_saved
 from services.api.search.service import SearchRequest
 from services.plumbing.contracts.actions import Actor
 
@@ -54,9 +54,9 @@ async def export(body: SearchRequest, actor: Reader, state: State, now: Now) -> 
     return _export(body, actor, state, now)
 
 
-@router.get("/saved-searches", summary="My saved searches")
+@router.get("/saved-searches", summary="My saved searches and the shared ones")
 async def list_saved(actor: Reader, state: State) -> list[dict[str, Any]]:
-    return await state.saved.list({"created_by": actor.id})
+    return await visible_saved(state.saved, actor)
 
 
 @router.post("/saved-searches", status_code=201)
@@ -72,7 +72,7 @@ async def delete_saved(doc_id: DocId, actor: Reader, state: State) -> None:
 
 @router.get("/saved-searches/{doc_id}/export.csv", response_class=StreamingResponse)
 async def export_saved(doc_id: DocId, actor: Reader, state: State, now: Now) -> StreamingResponse:
-    doc = await own_saved(state.saved, doc_id, actor)
+    doc = await readable_saved(state.saved, doc_id, actor)
     try:
         body = SearchRequest.model_validate(doc["search"])
     except ValueError as exc:

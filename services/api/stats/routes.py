@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from services.api.deps import Analyst, Labels, Now, State
 from services.api.errors import InvalidInputError
@@ -49,6 +50,24 @@ async def case_stats(
 ) -> list[stats.CaseStats]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
     return await stats.case_stats(state.es, state.prefix, window, group_by)
+
+
+@router.get(
+    "/stats/cases.csv", summary="The figures of /stats/cases as CSV", response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)  # fmt: skip
+async def case_stats_csv(
+    _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
+    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    group_by: GroupBy | None = "queue", tz: Zone = "UTC",
+) -> Response:  # fmt: skip
+    window = _window(now, since, until, brand, queue, interval, tz)
+    rows = await stats.case_stats(state.es, state.prefix, window, group_by)
+    name = f"tweetcare-report-{group_by or 'all'}-{now:%Y%m%d-%H%M%S}.csv"
+    return Response(
+        stats.case_stats_csv(rows, group_by), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )  # fmt: skip
 
 
 @router.get("/stats/backlog", summary="Opened, closed and open over time")

@@ -1,6 +1,7 @@
 """Statistics of the read model, computed by Elasticsearch aggregations.
 
-- :func:`case_stats` (cases opened in the window, by queue or brand and period): first-response
+- :func:`case_stats` (cases opened in the window, by queue, brand, handle or agent and period;
+  :func:`case_row` makes one bucket's figures, :func:`case_stats_csv` the CSV): first-response
   time p50/p90 (wall-clock seconds; for small groups Elasticsearch's percentiles are exact with
   linear interpolation, like ``statistics.quantiles(method="inclusive")``; approximate beyond
   some thousands), first-response SLA attainment (met ÷ (met + breached)), support rate
@@ -15,6 +16,8 @@ Periods are calendar periods in ``time_zone``; a window is ``[since, until)``.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -30,7 +33,7 @@ from services.plumbing.contracts.cases import CaseState
 from services.plumbing.contracts.common import Direction, UtcTime
 
 Interval = Literal["hour", "day", "week", "month"]
-GroupBy = Literal["queue", "brand"]
+GroupBy = Literal["queue", "brand", "handle", "agent"]
 VolumeBy = Literal["topic", "sentiment", "lang"]
 
 
@@ -154,6 +157,11 @@ def _histogram(field: str, window: StatsWindow, interval: Interval) -> dict[str,
     }
 
 
+# The field each grouping reads. A case's agent is the one who holds it (or held it when it
+# closed), by name as the token names them; a case no one ever held is in no agent's row.
+_GROUP_FIELDS: dict[str, str] = {"agent": "assignee.name"}
+
+
 def _nest(
     leaf: dict[str, Any], window: StatsWindow, date_field: str, group: str | None
 ) -> dict[str, Any]:
@@ -163,7 +171,8 @@ def _nest(
         period = _histogram(date_field, window, window.interval)
         aggs = {"period": {"date_histogram": period, "aggs": aggs}}
     if group:
-        terms = {"field": group, "size": 1_000, "order": {"_key": "asc"}}
+        field = _GROUP_FIELDS.get(group, group)
+        terms = {"field": field, "size": 1_000, "order": {"_key": "asc"}}
         aggs = {"group": {"terms": terms, "aggs": aggs}}
     return aggs
 
@@ -228,24 +237,46 @@ async def case_stats(
     aggs = dict(response["aggregations"])
     if not group_by and not window.interval:
         aggs["doc_count"] = response["hits"]["total"]["value"]
-    out = []
-    for group, period, b in _rows(aggs):
-        if b["doc_count"] == 0:
-            continue
-        needs, replied = b["needs_reply"]["doc_count"], b["replied"]["doc_count"]
-        met, breached = b["sla_met"]["doc_count"], b["sla_breached"]["doc_count"]
-        values = b["first_response"]["values"]
-        out.append(
-            CaseStats(
-                group=group, period=period, cases=b["doc_count"], needs_reply=needs,
-                replied=replied, resolved=b["resolved"]["doc_count"],
-                first_response_p50=_pct(values, "50.0"), first_response_p90=_pct(values, "90.0"),
-                sla_met=met, sla_breached=breached, sla_attainment=_ratio(met, met + breached),
-                support_rate=_ratio(replied, needs),
-                resolution_rate=_ratio(b["resolved"]["doc_count"], needs),
-            )
-        )  # fmt: skip
-    return out
+    rows = (case_row(group, period, b) for group, period, b in _rows(aggs))
+    return [row for row in rows if row is not None]
+
+
+def case_row(group: str | None, period: datetime | None, b: dict[str, Any]) -> CaseStats | None:
+    """The figures of one leaf bucket of :func:`case_stats`' aggregations (None when it holds no
+    case): support rate = replied ÷ needs reply, resolution rate = resolved ÷ needs reply, SLA
+    attainment = met ÷ (met + breached), each rounded to 4 places and None over nothing."""
+    if b["doc_count"] == 0:
+        return None
+    needs, replied = b["needs_reply"]["doc_count"], b["replied"]["doc_count"]
+    met, breached = b["sla_met"]["doc_count"], b["sla_breached"]["doc_count"]
+    resolved = b["resolved"]["doc_count"]
+    values = b["first_response"]["values"]
+    return CaseStats(
+        group=group, period=period, cases=b["doc_count"], needs_reply=needs, replied=replied,
+        resolved=resolved, first_response_p50=_pct(values, "50.0"),
+        first_response_p90=_pct(values, "90.0"), sla_met=met, sla_breached=breached,
+        sla_attainment=_ratio(met, met + breached), support_rate=_ratio(replied, needs),
+        resolution_rate=_ratio(resolved, needs),
+    )  # fmt: skip
+
+
+CSV_COLUMNS = (
+    "group", "period", "cases", "needs_reply", "replied", "resolved", "support_rate",
+    "resolution_rate", "first_response_p50", "first_response_p90", "sla_met", "sla_breached",
+    "sla_attainment",
+)  # fmt: skip
+
+
+def case_stats_csv(rows: list[CaseStats], group_by: GroupBy | None) -> str:
+    """``rows`` as CSV (header first, CRLF lines): the first column is named for ``group_by``
+    (``all`` without one); an absent figure is an empty cell, a period is ISO 8601 UTC."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([group_by or "all", *CSV_COLUMNS[1:]])
+    for row in rows:
+        values = row.model_dump(mode="json")
+        writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+    return buffer.getvalue()
 
 
 async def backlog(
