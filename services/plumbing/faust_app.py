@@ -34,6 +34,9 @@ def make_app(
         "topic_partitions": kafka.kafka_partitions,
         "topic_replication_factor": kafka.kafka_replication,
         "consumer_auto_offset_reset": "earliest",
+        # faust's default is 60 s: a killed worker's partitions would wait a minute before
+        # another worker takes them; 10 s, as the SLA worker (aiokafka's default).
+        "broker_session_timeout": 10.0,
         "producer_acks": -1,
         "web_enabled": web_port is not None,
         "web_port": web_port or 6066,
