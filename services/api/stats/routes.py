@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -18,6 +18,9 @@ router = APIRouter(prefix="/v1", tags=["statistics"])
 Since = Annotated[datetime | None, Query(description="Default: 7 days before until")]
 Until = Annotated[datetime | None, Query(description="Default: now")]
 Zone = Annotated[str, Query(max_length=64)]
+CaseGroup = Annotated[
+    GroupBy | Literal["all"] | None, Query(description="all: one row over every group")
+]
 
 
 def _window(
@@ -46,10 +49,11 @@ def _window(
 async def case_stats(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
     brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
-    group_by: GroupBy | None = "queue", tz: Zone = "UTC",
+    group_by: CaseGroup = "queue", tz: Zone = "UTC",
 ) -> list[stats.CaseStats]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
-    return await stats.case_stats(state.es, state.prefix, window, group_by)
+    group = None if group_by == "all" else group_by
+    return await stats.case_stats(state.es, state.prefix, window, group)
 
 
 @router.get(
@@ -59,13 +63,14 @@ async def case_stats(
 async def case_stats_csv(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
     brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
-    group_by: GroupBy | None = "queue", tz: Zone = "UTC",
+    group_by: CaseGroup = "queue", tz: Zone = "UTC",
 ) -> Response:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
-    rows = await stats.case_stats(state.es, state.prefix, window, group_by)
-    name = f"tweetcare-report-{group_by or 'all'}-{now:%Y%m%d-%H%M%S}.csv"
+    group = None if group_by == "all" else group_by
+    rows = await stats.case_stats(state.es, state.prefix, window, group)
+    name = f"tweetcare-report-{group or 'all'}-{now:%Y%m%d-%H%M%S}.csv"
     return Response(
-        stats.case_stats_csv(rows, group_by), media_type="text/csv; charset=utf-8",
+        stats.case_stats_csv(rows, group), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )  # fmt: skip
 

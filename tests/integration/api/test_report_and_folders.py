@@ -94,6 +94,10 @@ async def _report() -> None:
             assert [(r["agent"], r["support_rate"], r["resolution_rate"]) for r in table] == [
                 ("Aiko", "1.0", "0.5"), ("Ben", "0.5", "0.5"),
             ]  # fmt: skip
+            overall = await boss.get("/v1/stats/cases", params={**WINDOW, "group_by": "all"})
+            assert [
+                (r["group"], r["cases"], r["replied"], r["support_rate"]) for r in overall.json()
+            ] == [(None, 5, 3, 0.75)]  # c1-c5: 4 needed a reply, 3 answered
             assert (await agent.get("/v1/stats/cases.csv", params=WINDOW)).status_code == 403
             bad = await boss.get("/v1/stats/cases", params={**WINDOW, "group_by": "tweet"})
             assert bad.status_code == 422
