@@ -75,6 +75,11 @@ def _settled(ports: list[int], lease_group: str, replies: str) -> bool:
     return joined and held == [0, 1] and shared
 
 
+def _asked_since(fake: FakeX, tweet_id: str) -> bool:
+    with fake.lock:
+        return any(e == MENTIONS and q.get("since_id") == tweet_id for e, q in fake.requests)
+
+
 def _until(done: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while not done():
@@ -146,6 +151,10 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
             customer_ids = lambda: {e.tweet_id for e in _tweets(kafka_bootstrap, tweets)}  # noqa: E731
             _until(lambda: {t["id"] for t in first} <= customer_ids(), "the first tweets")
 
+            # Polled by the leader after the lease settled: its cursor is past these.
+            polled = [fake.add_tweet("mika_t", f"@AcmeHelp 届いていません {n}") for n in range(2)]
+            _until(lambda: _asked_since(fake, polled[-1]["id"]), "the leader's cursor to move")
+
             # The mentions timeline fails: the next tweets reach the leader by the stream only.
             fake.fail(MENTIONS, 503, times=1_000_000)
             streamed = [fake.add_tweet("mika_t", f"@AcmeHelp 返品したい {n}") for n in range(2)]
@@ -186,10 +195,10 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
         admin.close()
 
     customers = [e for e in published if e.direction.value == "inbound"]
-    expected = sorted(t["id"] for t in first + streamed + later)
+    expected = sorted(t["id"] for t in first + polled + streamed + later)
     assert sorted(e.tweet_id for e in customers) == expected  # none missed, none twice
     resumed = next(params for endpoint, params in requests if endpoint == MENTIONS)
-    assert resumed.get("since_id") == first[-1]["id"]  # the killed leader's cursor
+    assert resumed.get("since_id") == polled[-1]["id"]  # the killed leader's cursor
 
     posts = [t["text"] for t in fake.posted]
     assert sum("(r-cut)" in text for text in posts) == 1  # X got it once, never twice
