@@ -4,6 +4,7 @@ import { t, tv, duration, formatTime, formatNumber } from "./i18n.js";
 import { buildActions, updateActions } from "./actions.js";
 import { api, errorMessage } from "./api.js";
 import { renderComposer, loadCanned } from "./composer.js";
+import { dmNudge } from "./dmnudge.js";
 import { h, put, debounce } from "./dom.js";
 import { assigneeText, tick } from "./queue.js";
 import { saveLocation } from "./session.js";
@@ -171,6 +172,8 @@ function renderWarnings() {
       text: t("case.pii", { kinds: kinds.map((k) => tv("pii", k)).join(", ") }) }));
   }
   if (moveToDm) box.append(h("p", { class: "warning", role: "note", text: t("case.move_to_dm") }));
+  const nudge = dmNudge(openView(), tweets);
+  if (nudge) box.append(nudge);
 }
 
 function renderThread(view) {

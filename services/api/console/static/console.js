@@ -6,13 +6,15 @@
 // older snapshot from a page or a reload never replaces a newer one from the stream.
 //
 // This module starts the page; each part is a module of its own (no build step): state, dom,
-// api, session, queue, caseview, actions, composer, live, charts, keys, and mirror (what the
-// console computes as the server does).
+// api, session, queue, caseview, actions, composer, live, charts, search, report, dmnudge,
+// download, keys, and mirror (what the console computes as the server does).
 
 import { setLang, lang, defaultLang, translatePage } from "./i18n.js";
 import { buildCaseShell, renderCase } from "./caseview.js";
 import { loadSupervisor, renderSupervisor } from "./charts.js";
 import { onKey } from "./keys.js";
+import { renderReport } from "./report.js";
+import { renderSearch } from "./search.js";
 import { setLive } from "./live.js";
 import { loadQueues, renderQueues, filters, loadCases, renderRows, tick } from "./queue.js";
 import { signIn, signOut, showSignIn, renderWho, showView, restoreLocation } from "./session.js";
@@ -33,6 +35,8 @@ function applyLanguage(code) {
     renderCase();
   }
   renderSupervisor();
+  renderSearch();
+  renderReport();
 }
 
 function start() {

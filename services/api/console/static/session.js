@@ -7,6 +7,8 @@ import { openCase, renderCase } from "./caseview.js";
 import { loadSupervisor } from "./charts.js";
 import { connectLive } from "./live.js";
 import { applyQueues, selectQueue } from "./queue.js";
+import { showReport } from "./report.js";
+import { showSearch } from "./search.js";
 import { STORE, state, $ } from "./state.js";
 
 export async function signIn(token, { quiet = false } = {}) {
@@ -54,7 +56,8 @@ export function signOut(reason = "") {
 
 export function showSignIn() {
   $("#signin").hidden = false;
-  for (const id of ["#workspace", "#supervisor", "#sign-out", "#who", "#live-status", ".views"]) {
+  for (const id of ["#workspace", "#supervisor", "#search-view", "#report-view", "#sign-out", "#who",
+    "#live-status", ".views"]) {
     $(id).hidden = true;
   }
   $("#token-input").focus();
@@ -64,6 +67,7 @@ function showWorkspace() {
   $("#signin").hidden = true;
   for (const id of ["#sign-out", "#who", "#live-status", ".views"]) $(id).hidden = false;
   $('[data-view="supervisor"]').hidden = state.role !== "supervisor";
+  $('[data-view="report"]').hidden = state.role !== "supervisor";
   renderWho();
   showView("queues");
 }
@@ -82,14 +86,20 @@ export function learnActor(actor) {
   renderWho();
 }
 
+// Each view and its section; supervisors' views are refused to agents (they show the queues).
+const VIEWS = { queues: "#workspace", supervisor: "#supervisor", search: "#search-view", report: "#report-view" };
+const SUPERVISORS = new Set(["supervisor", "report"]);
+
 export function showView(view) {
-  state.view = view === "supervisor" && state.role === "supervisor" ? "supervisor" : "queues";
-  $("#workspace").hidden = state.view !== "queues";
-  $("#supervisor").hidden = state.view !== "supervisor";
+  const allowed = view in VIEWS && (!SUPERVISORS.has(view) || state.role === "supervisor");
+  state.view = allowed ? view : "queues";
+  for (const [name, id] of Object.entries(VIEWS)) $(id).hidden = state.view !== name;
   for (const tab of document.querySelectorAll(".view-tab")) {
     tab.setAttribute("aria-pressed", String(tab.dataset.view === state.view));
   }
   if (state.view === "supervisor") loadSupervisor();
+  if (state.view === "search") showSearch();
+  if (state.view === "report") showReport();
 }
 
 export function saveLocation() {
