@@ -85,6 +85,7 @@ class Check:
     lost: list[str] = field(default_factory=list)
     doubled: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown, not failures
 
     @property
     def ok(self) -> bool:
@@ -99,6 +100,7 @@ class Check:
         lines += [f"  LOST {p}" for p in self.lost]
         lines += [f"  DOUBLED {p}" for p in self.doubled]
         lines += [f"  WRONG {p}" for p in self.wrong]
+        lines += [f"  note {p}" for p in self.notes]
         return "\n".join(lines)
 
 
@@ -309,7 +311,13 @@ def breaches(events: Sequence[CaseEventRow], cutoff: datetime) -> Check:
         if instance not in fired:
             case_id, name, at = instance
             missed.append(f"{case_id} {name} due {at.isoformat()}")
-    check.figures = {"clocks due": len(due), "breaches": sum(len(v) for v in fired.values())}
+    unmatched = sorted(f"{c} {n} due {a.isoformat()}" for c, n, a in fired.keys() - due)
+    check.figures = {
+        "clocks due": len(due),
+        "breaches": sum(len(v) for v in fired.values()),
+        "breaches of no clock seen due": len(unmatched),
+    }
+    check.notes = unmatched[:SHOWN]
     if missed:
         check.lost.append(f"{len(missed)} breaches missed: {'; '.join(missed[:SHOWN])}")
     doubled = [f"{c} {n} due {a.isoformat()}: {_ids(ids)}" for (c, n, a), ids in
