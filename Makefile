@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TWEETCARE := $(BIN)/tweetcare
 
-.PHONY: help setup browser test lint types unit integration e2e up down status demo bench dashboards clean-venv
+.PHONY: help setup browser test lint types unit integration e2e faults up down status demo bench dashboards clean-venv
 
 help:
 	@echo "make test    set up .venv, start Kafka + Elasticsearch, lint, type-check, run every test, stop"
@@ -14,6 +14,7 @@ help:
 	@echo "make up | down | status    local Kafka + Elasticsearch"
 	@echo "make lint | types | unit   the checks one by one (unit needs no infrastructure)"
 	@echo "make integration | e2e     those tests alone, between infra up and infra down (as make test)"
+	@echo "make faults  the fault suite alone (docs/faults.md): its own Kafka + Elasticsearch, ~8 minutes"
 	@echo "make dashboards   regenerate deploy/grafana/dashboards/*.json from services/dashboards"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -79,6 +80,11 @@ integration: setup
 
 e2e: setup
 	@$(call with_infra,"$(BIN)/pytest tests/e2e")
+
+# The fault suite starts and stops a Kafka and an Elasticsearch of its own (free ports, its own
+# state), so it needs no `infra up`; `make test` runs it too (pytest collects tests/faults).
+faults: setup
+	$(BIN)/pytest tests/faults
 
 # Benchmarks measure speed and memory targets (never timed unit tests); each script prints its figures.
 bench: setup
