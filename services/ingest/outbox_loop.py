@@ -11,6 +11,11 @@ When handling a reply fails (Kafka refuses a send, X cannot say who the brand ac
 ledger cannot be written), ``getmany`` has already moved past the whole batch: the loop seeks each
 partition back to its first reply not handled and raises, so the restarted loop gets that reply
 again and no commit passes a reply that was neither posted nor reported.
+
+When the group rebalances (a replica joins or leaves), :class:`HandOver` holds the partitions
+until the batch in hand is committed: the next owner does not meet a reply this replica is still
+posting. A replica killed mid-post cannot wait: its next owner finds the reply ``attempting`` in
+the shared ledger and reports it ``outcome_unknown`` (:mod:`.xapi.ledger_topic`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from aiokafka.errors import IllegalStateError
 from services.ingest.echo import posted_reply
 from services.ingest.metrics import IngestMetrics
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
-from services.plumbing.consumer_metrics import consumer_metrics
+from services.plumbing.consumer_metrics import ConsumerMetrics, CountedRebalances, consumer_metrics
 from services.plumbing.contracts.codecs import (
     DEAD_LETTERS,
     OUTBOX_REPLIES,
@@ -99,31 +104,50 @@ async def run_outbox(
     clock: Clock = SYSTEM_CLOCK,
     results_topic: str = OUTBOX_RESULTS.topic,
     tweets_topic: str = TWEETS_RAW.topic,
+    busy: asyncio.Lock | None = None,
 ) -> None:
     """The loop; ``on_echo`` tells the duplicate window about an echo Kafka acknowledged (so
     the copy X sends back later is held back); ``clock`` dates dead letters. Batches and commits
     are timed as :data:`CONSUMER` in ``metrics``' registry
     (:mod:`services.plumbing.consumer_metrics`). Raises what stopped a batch, after seeking back
-    to its first reply not handled (see the module's docstring)."""
+    to its first reply not handled (see the module's docstring). ``busy`` is held from a batch's
+    first reply to its commit (:class:`HandOver` waits for it)."""
+    busy = busy or asyncio.Lock()
     timing = consumer_metrics(metrics.registry)
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=200, max_records=100)
         if not batches:
             continue
-        handled: dict[TopicPartition, int] = {}
-        try:
-            with timing.processing(CONSUMER):
-                await _handle_batch(batches, handled, producer, poster, metrics, on_echo,
-                                    clock, results_topic, tweets_topic)  # fmt: skip
-        except BaseException:
-            offsets = {tp: [r.offset for r in records] for tp, records in batches.items()}
-            for tp, offset in rewind_to(offsets, handled).items():
-                # Revoked meanwhile: its next owner starts from the committed offset anyway.
-                with contextlib.suppress(IllegalStateError):
-                    consumer.seek(tp, offset)
-            raise
-        with timing.committing(CONSUMER):
-            await consumer.commit()
+        async with busy:
+            handled: dict[TopicPartition, int] = {}
+            try:
+                with timing.processing(CONSUMER):
+                    await _handle_batch(batches, handled, producer, poster, metrics, on_echo,
+                                        clock, results_topic, tweets_topic)  # fmt: skip
+            except BaseException:
+                offsets = {tp: [r.offset for r in records] for tp, records in batches.items()}
+                for tp, offset in rewind_to(offsets, handled).items():
+                    # Revoked meanwhile: its next owner starts from the committed offset anyway.
+                    with contextlib.suppress(IllegalStateError):
+                        consumer.seek(tp, offset)
+                raise
+            with timing.committing(CONSUMER):
+                await consumer.commit()
+
+
+class HandOver(CountedRebalances):
+    """The outbox's rebalance listener: gives partitions up only once the batch in hand is
+    posted, reported and committed (``busy`` released), so the next owner starts after it
+    instead of finding its reply ``attempting`` in the shared ledger while this replica is still
+    posting it (which it would report ``outcome_unknown``)."""
+
+    def __init__(self, metrics: ConsumerMetrics, group: str, busy: asyncio.Lock) -> None:
+        super().__init__(metrics, group)
+        self._busy = busy
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        async with self._busy:
+            pass  # the batch in hand is done: its partitions may go
 
 
 async def _handle_batch(

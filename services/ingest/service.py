@@ -32,7 +32,7 @@ from services.ingest.lease import Lease, keep_lease
 from services.ingest.live import LiveConfig, LiveSources
 from services.ingest.metrics import IngestMetrics
 from services.ingest.outbox_loop import CONSUMER as OUTBOX_GROUP
-from services.ingest.outbox_loop import run_outbox
+from services.ingest.outbox_loop import HandOver, run_outbox
 from services.ingest.pacing import Pacing
 from services.ingest.recall import recent_events
 from services.ingest.replay import replay
@@ -47,7 +47,7 @@ from services.ingest.xapi.ledger_topic import TopicLedger
 from services.ingest.xapi.outbox import Outbox
 from services.ingest.xapi.rules import brand_rules
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
-from services.plumbing.consumer_metrics import CountedRebalances, consumer_metrics
+from services.plumbing.consumer_metrics import consumer_metrics
 from services.plumbing.lag import aiokafka_lag
 from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
@@ -102,8 +102,9 @@ async def serve(
     )  # fmt: skip
     consumers = consumer_metrics(registry)
     consumers.watch(OUTBOX_GROUP)
+    busy = asyncio.Lock()  # a batch of replies in hand: its partitions are not given up
     consumer.subscribe(
-        [settings.ingest_replies_topic], listener=CountedRebalances(consumers, OUTBOX_GROUP)
+        [settings.ingest_replies_topic], listener=HandOver(consumers, OUTBOX_GROUP, busy)
     )
     await consumer.start()
     aiokafka_lag(consumer, OUTBOX_GROUP, registry)
@@ -112,6 +113,7 @@ async def serve(
         return run_outbox(
             consumer, producer, outbox, metrics, stop, on_echo=gate.remember, clock=clock,
             results_topic=settings.ingest_results_topic, tweets_topic=settings.ingest_tweets_topic,
+            busy=busy,
         )  # fmt: skip
 
     term = _Term(settings, gate, admission, clock, stop, generated=generated)
@@ -169,9 +171,15 @@ def _shared(settings: IngestServiceSettings, topic: str, client_id: str) -> Comp
 
 
 def _membership(settings: IngestServiceSettings) -> dict[str, int]:
-    """How soon a replica that stopped heartbeating loses its partitions (and the lease)."""
+    """How soon a replica that stopped heartbeating loses its partitions (and the lease), and how
+    long a rebalance waits for one finishing its batch in hand (the outbox's :class:`HandOver`;
+    aiokafka's default is the session timeout, shorter than a batch of posts may take)."""
     session = settings.ingest_session_timeout_ms
-    return {"session_timeout_ms": session, "heartbeat_interval_ms": max(100, session // 4)}
+    return {
+        "session_timeout_ms": session,
+        "heartbeat_interval_ms": max(100, session // 4),
+        "rebalance_timeout_ms": max(session, settings.ingest_rebalance_timeout_ms),
+    }
 
 
 class _Term:

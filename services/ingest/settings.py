@@ -40,6 +40,10 @@ class IngestServiceSettings(IngestSettings, XApiSettings):
         default=10_000, ge=1_000, description="how soon a killed replica's lease and outbox "
         "partitions move (the broker's group.min.session.timeout.ms is the floor)",
     )  # fmt: skip
+    ingest_rebalance_timeout_ms: int = Field(
+        default=60_000, ge=1_000, description="how long a rebalance waits for a replica to "
+        "finish the batch of replies in hand (posted, reported, committed) before dropping it",
+    )  # fmt: skip
     ingest_dedupe_lookback_s: float = Field(
         default=900.0, ge=0, description="how much of tweets.raw a new lease holder reads back "
         "into its duplicate window",

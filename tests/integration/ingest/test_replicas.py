@@ -106,17 +106,13 @@ def _results(bootstrap: str, topic: str) -> list[OutboxResult]:
     return [OUTBOX_RESULTS.decode(v) for v in consume(bootstrap, topic, 10_000, 5)]
 
 
-def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_twice(
-    fake: FakeX, fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    tweets, replies, results, lease, cursors, ledger = fresh_topics(
-        "tweets", "replies", "results", "lease", "cursors", "ledger"
-    )
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
-    ports = [free_port(), free_port()]
-    base = {
-        "TWEETCARE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+def _env(
+    bootstrap: str, fake: FakeX, tweets: str, replies: str, results: str, lease: str,
+    cursors: str, ledger: str,
+) -> dict[str, str]:  # fmt: skip
+    """What every replica is given: the fake X, one brand, the test's topics and groups."""
+    return {
+        "TWEETCARE_KAFKA_BOOTSTRAP": bootstrap,
         "TWEETCARE_INGEST_TWEETS_TOPIC": tweets,
         "TWEETCARE_INGEST_REPLIES_TOPIC": replies,
         "TWEETCARE_INGEST_RESULTS_TOPIC": results,
@@ -132,6 +128,18 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
         "TWEETCARE_X_USER_TOKENS": json.dumps({"AcmeHelp": fake.token_of("AcmeHelp")}),
         "TWEETCARE_X_POLL_INTERVAL_S": "0.5",
     }
+
+
+def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_twice(
+    fake: FakeX, fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    tweets, replies, results, lease, cursors, ledger = fresh_topics(
+        "tweets", "replies", "results", "lease", "cursors", "ledger"
+    )
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
+    ports = [free_port(), free_port()]
+    base = _env(kafka_bootstrap, fake, tweets, replies, results, lease, cursors, ledger)
     first = [fake.add_tweet("mika_t", f"@AcmeHelp 荷物がまだです {n}") for n in range(3)]
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     try:
@@ -210,3 +218,55 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
     )
     assert by_reply["r-after"].status == "posted"
     assert len({r.event_id for r in outcomes if r.reply_id == "r-cut"}) == 1
+
+
+def test_a_replica_joining_while_a_post_is_in_flight_waits_for_it(
+    fake: FakeX, fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    tweets, replies, results, lease, cursors, ledger = fresh_topics(
+        "tweets", "replies", "results", "lease", "cursors", "ledger"
+    )
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
+    base = _env(kafka_bootstrap, fake, tweets, replies, results, lease, cursors, ledger)
+    customer = fake.add_tweet("mika_t", "@AcmeHelp 荷物がまだです")
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
+    ports = [free_port(), free_port()]
+    logs = [tmp_path / "ingest-0.log", tmp_path / "ingest-1.log"]
+    envs = [
+        {
+            **base,
+            "TWEETCARE_INGEST_METRICS_PORT": str(port),
+            "TWEETCARE_X_STATE_DIR": str(tmp_path / f"state-{n}"),
+        }
+        for n, port in enumerate(ports)
+    ]
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(worker(["services.cli", "ingest", "run"], envs[0], logs[0]))
+            owns = lambda n: {p for (_, t, p) in lag_samples(_scrape(ports[n])) if t == replies}  # noqa: E731
+            _until(lambda: owns(0) == set(range(4)), "the first replica to own the outbox")
+            answer = fake.hold(POST)
+            reply = _reply("r-join", customer)
+            producer.send(replies, OUTBOX_REPLIES.encode(reply), key=b"acme:x", partition=0)
+            producer.flush()
+            _until(lambda: len(fake.posted) == 1, "the post in flight")
+
+            stack.enter_context(worker(["services.cli", "ingest", "run"], envs[1], logs[1]))
+            rebalancing = f"Heartbeat failed for group outbox-{replies} because it is rebalancing"
+            _until(lambda: rebalancing in logs[0].read_text(), "the first replica to rebalance")
+            # Long enough for the joining replica to be given the partition and handle the reply,
+            # were the partitions given up before the batch in hand was done.
+            time.sleep(5)
+            answer.set()
+            _until(lambda: owns(0) and owns(1), "the outbox to be shared")
+            _until(lambda: _results(kafka_bootstrap, results), "the reply's result")
+            time.sleep(2)  # a second result, were there one, would be in by now
+            outcomes = _results(kafka_bootstrap, results)
+    finally:
+        producer.close()
+        admin.delete_topics([f"{replies}.dlq", f"{tweets}.dlq"])
+        admin.close()
+
+    assert [(r.reply_id, r.status) for r in outcomes] == [("r-join", "posted")]
+    assert [reply.text in t["text"] for t in fake.posted] == [True]  # posted once
