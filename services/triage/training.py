@@ -143,6 +143,7 @@ def _fit_label(
     values: Sequence[str],
     tone: LabelModel | None,
     available: dict[str, LabelModel],
+    fixed_c: float | None = None,
 ) -> LabelModel:
     data = _Data.of(texts, langs, values, tone)
     inputs = tuple(n for n in FEEDS.get(name, ()) if n in available)
@@ -153,7 +154,7 @@ def _fit_label(
     if len(data.classes) < 2:
         raise ModelError(f"{name}: needs at least two classes to train, has {data.classes}")
     grid = NB_C_GRID if len(data.classes) > 2 else C_GRID
-    c = max(grid, key=lambda c: _macro_f1(data, _held_out(name, data, c)))
+    c = fixed_c or max(grid, key=lambda c: _macro_f1(data, _held_out(name, data, c)))
     model = _fit(name, data, np.arange(len(data.y)), c)
     model.threshold = THRESHOLD if len(data.classes) == 2 else None
     model.inputs = inputs
@@ -176,11 +177,13 @@ def train(
     sources: list[str],
     tone: LabelModel | None = None,
     given: dict[str, LabelModel] | None = None,
+    c: float | None = None,
 ) -> TextModel:
     """Fit one classifier per label from ``{label: (texts, labels)}``; C is chosen by
-    cross-validation on the training data alone. With ``tone`` (``train_tone``) its output is a
-    feature of every label; a label of ``FEEDS`` is a feature of the labels it feeds. ``given``
-    labels (trained before, with the same tone) join the model as they are."""
+    cross-validation on the training data alone, or fixed at ``c`` (one fit instead of the
+    grid's sixteen: for simulations that train many times). With ``tone`` (``train_tone``) its
+    output is a feature of every label; a label of ``FEEDS`` is a feature of the labels it
+    feeds. ``given`` labels (trained before, with the same tone) join the model as they are."""
     labels: dict[str, LabelModel] = dict(given or {})
     langs_seen: Counter[str] = Counter()
     digest = hashlib.sha256()
@@ -193,7 +196,7 @@ def train(
         langs = [detect(t)[0] for t in texts]
         langs_seen.update(langs)
         digest.update(name.encode() + "\0".join(texts).encode() + "\0".join(values).encode())
-        labels[name] = _fit_label(name, texts, langs, values, tone, labels)
+        labels[name] = _fit_label(name, texts, langs, values, tone, labels, c)
     version = f"{FORMAT}-{now:%Y%m%d}-{digest.hexdigest()[:8]}"
     common = [lang for lang, n in langs_seen.most_common() if n >= 50]
     meta = {
