@@ -197,7 +197,8 @@ function facts(values) {
 function tweetRow(tw) {
   const inbound = tw.direction !== "outbound";
   return h("tr", { "data-testid": "search-hit", "data-tweet-id": tw.tweet_id, "data-lang": tw.lang || "",
-    "data-queue": tw.queue || "", "data-created": tw.created_at, "data-direction": tw.direction || "" },
+    "data-queue": tw.queue || "", "data-created": tw.created_at, "data-direction": tw.direction || "",
+    "data-channel": tw.channel || "" },
   h("td", { class: "when" }, h("time", { datetime: tw.created_at, text: formatTime(tw.created_at) })),
   h("td", {}, tw.author ? `${tw.author.name || ""} @${tw.author.handle || tw.author.id}` : ""),
   h("td", { class: "text", lang: tw.lang || null, text: tw.text || "" }),
@@ -269,7 +270,7 @@ function renderFolders() {
     return h("li", { class: "folder", "data-testid": "folder", "data-folder-id": f.id,
       "data-visibility": shared ? "shared" : "private", "data-queue": f.queue || "" },
     h("span", { class: "folder-name", text: f.name }),
-    h("span", { class: `badge ${shared ? "shared" : "zero"}`, "data-testid": "folder-visibility", text: badge }),
+    h("span", { class: `badge ${shared ? "shared" : "zero"}`, "data-testid": "folder-badge", text: badge }),
     h("span", { class: "folder-buttons" },
       h("button", { type: "button", class: "small", "data-testid": "folder-run", text: t("folders.run"),
         "aria-label": t("folders.run_label", { name: f.name }), onclick: () => runFolder(f) }),
