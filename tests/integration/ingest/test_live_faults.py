@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,14 +33,12 @@ from services.ingest.xapi.cursors import Cursor, CursorStore
 from services.ingest.xapi.outbox import Outbox, ReplyLedger
 from services.ingest.xapi.polling import Poller
 from services.plumbing.clock import FakeClock
-from services.plumbing.contracts.actions import Actor, Role
 from services.plumbing.contracts.codecs import OUTBOX_REPLIES, OUTBOX_RESULTS, TWEETS_RAW
-from services.plumbing.contracts.common import Channel
-from services.plumbing.contracts.outbox import OutboxReply
 from services.plumbing.loops import keep_running
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import make_producer
 from services.plumbing.settings import KafkaSettings
+from tests.integration.ingest.replies import public_reply
 from tests.integration.topics import read_all
 from tests.xapi.server import APP_TOKEN, FakeX
 
@@ -58,14 +56,6 @@ def limit_message_bytes(bootstrap: str, topic: str, limit: int) -> None:
         admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs=config)])
     finally:
         admin.close()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeX]:
-    with FakeX() as x:
-        x.add_user("AcmeHelp", verified=True)
-        x.add_user("mika_t")
-        yield x
 
 
 @pytest.fixture
@@ -109,17 +99,6 @@ def test_a_poll_whose_send_failed_publishes_those_tweets_on_its_retry(
     assert cursor == Cursor(since_id=tweets[-1]["id"])
 
 
-def _reply(reply_id: str, customer_tweet: dict[str, str]) -> OutboxReply:
-    return OutboxReply(
-        event_id=f"e-{reply_id}", reply_id=reply_id, case_id=f"c-{reply_id}",
-        case_key=f"acme:{customer_tweet['author_id']}", brand="acme", handle="AcmeHelp",
-        channel=Channel.PUBLIC, in_reply_to_tweet_id=customer_tweet["id"],
-        text=f"Sorry about that ({reply_id}): we are on it.",
-        requested_by=Actor(id="a1", name="Aiko", role=Role.AGENT),
-        requested_at=datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
-    )  # fmt: skip
-
-
 def test_replies_after_one_whose_result_kafka_refused_are_posted_not_skipped(
     fake: FakeX, clock: FakeClock, kafka_bootstrap: str,
     fresh_topics: Callable[..., list[str]], tmp_path: Path,
@@ -128,7 +107,7 @@ def test_replies_after_one_whose_result_kafka_refused_are_posted_not_skipped(
         "replies", "results", "tweets", partitions=1
     )
     customer = fake.add_tweet("mika_t", "@AcmeHelp 荷物がまだです")
-    replies = [_reply(f"r-{n}", customer) for n in range(3)]
+    replies = [public_reply(f"r-{n}", customer) for n in range(3)]
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     for reply in replies:  # one partition: one batch, in this order
         producer.send(replies_topic, OUTBOX_REPLIES.encode(reply), key=reply.case_key.encode())

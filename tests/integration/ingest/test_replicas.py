@@ -18,18 +18,17 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
-from services.plumbing.contracts.actions import Actor, Role
 from services.plumbing.contracts.codecs import OUTBOX_REPLIES, OUTBOX_RESULTS, TWEETS_RAW
-from services.plumbing.contracts.common import Channel
-from services.plumbing.contracts.outbox import OutboxReply, OutboxResult
+from services.plumbing.contracts.outbox import OutboxResult
 from services.plumbing.contracts.tweets import TweetEvent
+from tests.integration.ingest.replies import public_reply
 from tests.integration.scrape import consumer_samples, lag_samples
 from tests.integration.workers import consume, free_port, worker
 from tests.xapi.server import APP_TOKEN, FakeX
@@ -38,15 +37,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.timeout(240)]
 
 MENTIONS = "GET /2/users/:id/mentions"
 POST = "POST /2/tweets"
-GROUP = "tweetcare-ingest-outbox"  # the label of the outbox's consumer metrics
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeX]:
-    with FakeX() as x:
-        x.add_user("AcmeHelp", verified=True)
-        x.add_user("mika_t")
-        yield x
 
 
 def _scrape(port: int) -> str:
@@ -87,17 +77,6 @@ def _until(done: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
         time.sleep(0.2)
 
 
-def _reply(reply_id: str, customer_tweet: dict[str, str]) -> OutboxReply:
-    return OutboxReply(
-        event_id=f"e-{reply_id}", reply_id=reply_id, case_id=f"c-{reply_id}",
-        case_key=f"acme:{customer_tweet['author_id']}", brand="acme", handle="AcmeHelp",
-        channel=Channel.PUBLIC, in_reply_to_tweet_id=customer_tweet["id"],
-        text=f"Sorry about that ({reply_id}): we are on it.",
-        requested_by=Actor(id="a1", name="Aiko", role=Role.AGENT),
-        requested_at=datetime(2026, 11, 22, 6, 0, tzinfo=UTC),
-    )  # fmt: skip
-
-
 def _tweets(bootstrap: str, topic: str) -> list[TweetEvent]:
     return [TWEETS_RAW.decode(v) for v in consume(bootstrap, topic, 10_000, 5)]
 
@@ -106,21 +85,40 @@ def _results(bootstrap: str, topic: str) -> list[OutboxResult]:
     return [OUTBOX_RESULTS.decode(v) for v in consume(bootstrap, topic, 10_000, 5)]
 
 
-def _env(
-    bootstrap: str, fake: FakeX, tweets: str, replies: str, results: str, lease: str,
-    cursors: str, ledger: str,
-) -> dict[str, str]:  # fmt: skip
+@dataclass(frozen=True)
+class Topics:
+    tweets: str
+    replies: str
+    results: str
+    lease: str
+    cursors: str
+    ledger: str
+
+
+@pytest.fixture
+def topics(kafka_bootstrap: str, fresh_topics: Callable[..., list[str]]) -> Iterator[Topics]:
+    """The test's own topics (and the two dead-letter topics ingest writes to)."""
+    made = Topics(*fresh_topics("tweets", "replies", "results", "lease", "cursors", "ledger"))
+    dead = [f"{made.replies}.dlq", f"{made.tweets}.dlq"]
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin.create_topics([NewTopic(t, 1, 1) for t in dead])
+    yield made
+    admin.delete_topics(dead)
+    admin.close()
+
+
+def _env(bootstrap: str, fake: FakeX, topics: Topics) -> dict[str, str]:
     """What every replica is given: the fake X, one brand, the test's topics and groups."""
     return {
         "TWEETCARE_KAFKA_BOOTSTRAP": bootstrap,
-        "TWEETCARE_INGEST_TWEETS_TOPIC": tweets,
-        "TWEETCARE_INGEST_REPLIES_TOPIC": replies,
-        "TWEETCARE_INGEST_RESULTS_TOPIC": results,
-        "TWEETCARE_INGEST_LEASE_TOPIC": lease,
-        "TWEETCARE_INGEST_LEASE_GROUP": f"lease-{lease}",
-        "TWEETCARE_INGEST_OUTBOX_GROUP": f"outbox-{replies}",
-        "TWEETCARE_INGEST_CURSORS_TOPIC": cursors,
-        "TWEETCARE_INGEST_LEDGER_TOPIC": ledger,
+        "TWEETCARE_INGEST_TWEETS_TOPIC": topics.tweets,
+        "TWEETCARE_INGEST_REPLIES_TOPIC": topics.replies,
+        "TWEETCARE_INGEST_RESULTS_TOPIC": topics.results,
+        "TWEETCARE_INGEST_LEASE_TOPIC": topics.lease,
+        "TWEETCARE_INGEST_LEASE_GROUP": f"lease-{topics.lease}",
+        "TWEETCARE_INGEST_OUTBOX_GROUP": f"outbox-{topics.replies}",
+        "TWEETCARE_INGEST_CURSORS_TOPIC": topics.cursors,
+        "TWEETCARE_INGEST_LEDGER_TOPIC": topics.ledger,
         "TWEETCARE_INGEST_SESSION_TIMEOUT_MS": "6000",
         "TWEETCARE_INGEST_BRANDS": '["AcmeHelp=acme"]',
         "TWEETCARE_X_API_BASE_URL": fake.base_url,
@@ -131,15 +129,11 @@ def _env(
 
 
 def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_twice(
-    fake: FakeX, fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
+    fake: FakeX, topics: Topics, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    tweets, replies, results, lease, cursors, ledger = fresh_topics(
-        "tweets", "replies", "results", "lease", "cursors", "ledger"
-    )
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
+    tweets, replies, results, lease = topics.tweets, topics.replies, topics.results, topics.lease
     ports = [free_port(), free_port()]
-    base = _env(kafka_bootstrap, fake, tweets, replies, results, lease, cursors, ledger)
+    base = _env(kafka_bootstrap, fake, topics)
     first = [fake.add_tweet("mika_t", f"@AcmeHelp 荷物がまだです {n}") for n in range(3)]
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     try:
@@ -172,7 +166,7 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
             owned = [p for (g, t, p) in lag_samples(_scrape(ports[leader])) if t == replies]
             assert owned, "the leader owns outbox partitions"
             answer = fake.hold(POST)
-            cut = _reply("r-cut", first[0])
+            cut = public_reply("r-cut", first[0])
             producer.send(replies, OUTBOX_REPLIES.encode(cut), key=b"acme:x", partition=owned[0])
             producer.flush()
             _until(lambda: len(fake.posted) == 1, "the post in flight")
@@ -185,7 +179,7 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
             later = [fake.add_tweet("mika_t", f"@AcmeHelp まだ届きません {n}") for n in range(2)]
             _until(lambda: _lease_held(ports[survivor]) == 1, "the survivor to take the lease")
             _until(lambda: {t["id"] for t in later} <= customer_ids(), "the later tweets")
-            after = _reply("r-after", first[1])
+            after = public_reply("r-after", first[1])
             producer.send(replies, OUTBOX_REPLIES.encode(after), key=b"acme:x", partition=owned[0])
             producer.flush()
             _until(
@@ -199,8 +193,6 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
             requests = list(fake.requests[killed_at:])
     finally:
         producer.close()
-        admin.delete_topics([f"{replies}.dlq", f"{tweets}.dlq"])
-        admin.close()
 
     customers = [e for e in published if e.direction.value == "inbound"]
     expected = sorted(t["id"] for t in first + polled + streamed + later)
@@ -221,14 +213,10 @@ def test_the_survivor_reads_x_on_from_the_shared_cursor_and_never_posts_a_reply_
 
 
 def test_a_replica_joining_while_a_post_is_in_flight_waits_for_it(
-    fake: FakeX, fresh_topics: Callable[..., list[str]], kafka_bootstrap: str, tmp_path: Path
+    fake: FakeX, topics: Topics, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    tweets, replies, results, lease, cursors, ledger = fresh_topics(
-        "tweets", "replies", "results", "lease", "cursors", "ledger"
-    )
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    admin.create_topics([NewTopic(f"{replies}.dlq", 1, 1), NewTopic(f"{tweets}.dlq", 1, 1)])
-    base = _env(kafka_bootstrap, fake, tweets, replies, results, lease, cursors, ledger)
+    replies, results = topics.replies, topics.results
+    base = _env(kafka_bootstrap, fake, topics)
     customer = fake.add_tweet("mika_t", "@AcmeHelp 荷物がまだです")
     producer = KafkaProducer(bootstrap_servers=kafka_bootstrap)
     ports = [free_port(), free_port()]
@@ -247,7 +235,7 @@ def test_a_replica_joining_while_a_post_is_in_flight_waits_for_it(
             owns = lambda n: {p for (_, t, p) in lag_samples(_scrape(ports[n])) if t == replies}  # noqa: E731
             _until(lambda: owns(0) == set(range(4)), "the first replica to own the outbox")
             answer = fake.hold(POST)
-            reply = _reply("r-join", customer)
+            reply = public_reply("r-join", customer)
             producer.send(replies, OUTBOX_REPLIES.encode(reply), key=b"acme:x", partition=0)
             producer.flush()
             _until(lambda: len(fake.posted) == 1, "the post in flight")
@@ -265,8 +253,6 @@ def test_a_replica_joining_while_a_post_is_in_flight_waits_for_it(
             outcomes = _results(kafka_bootstrap, results)
     finally:
         producer.close()
-        admin.delete_topics([f"{replies}.dlq", f"{tweets}.dlq"])
-        admin.close()
 
     assert [(r.reply_id, r.status) for r in outcomes] == [("r-join", "posted")]
     assert [reply.text in t["text"] for t in fake.posted] == [True]  # posted once
