@@ -70,6 +70,11 @@ class CompactedTopic:
         except KafkaError as exc:
             raise SharedStateError(f"reading {self.topic}: {exc}") from exc
 
+    def read_all(self) -> list[Entry]:
+        """Every record from the beginning of each partition to its end when called."""
+        self._consumer.seek_to_beginning(*self._partitions)
+        return self.catch_up()
+
     def write(self, key: str, value: bytes) -> None:
         """Write ``value`` under ``key``; returns once Kafka acknowledged it, else raises
         :class:`SharedStateError`."""

@@ -19,13 +19,14 @@ from services.ingest.xapi.cursors import Cursor, CursorFileError
 
 
 class TopicCursors:
-    """Cursors by key, read from ``topic`` once (at the start of a term), written through."""
+    """Cursors by key, read from the beginning of ``topic`` once (at the start of a term),
+    written through."""
 
     def __init__(self, topic: CompactedTopic) -> None:
         self._topic = topic
         self._cursors: dict[str, Cursor] = {}
         self._ended = threading.Event()
-        for record in topic.catch_up():
+        for record in topic.read_all():  # from the start: a term may follow an earlier one
             if record.value is None:
                 self._cursors.pop(record.key, None)
                 continue
