@@ -67,9 +67,11 @@ def test_the_next_lease_holder_reads_the_cursors_back_and_an_ended_term_writes_n
         assert following.get("mentions:acmehelp") == Cursor("120", "150", "130")
         assert following.get("dm:acmehelp") == Cursor()
         following.put("dm:acmehelp", Cursor(since_id="7"))
-        again = TopicCursors(shared)  # the first replica's next term, on the same reader
-        assert again.get("mentions:acmehelp") == Cursor("120", "150", "130")
-        assert again.get("dm:acmehelp") == Cursor(since_id="7")
+        # The first replica's next terms, on the same reader, which has read it all before.
+        for _term in range(2):
+            again = TopicCursors(shared)
+            assert again.get("mentions:acmehelp") == Cursor("120", "150", "130")
+            assert again.get("dm:acmehelp") == Cursor(since_id="7")
     finally:
         shared.close()
 
