@@ -44,7 +44,7 @@ from services.ingest.xapi.client import ApiCalls, XApi
 from services.ingest.xapi.cost import CostMeter
 from services.ingest.xapi.cursor_topic import TopicCursors
 from services.ingest.xapi.ledger_topic import TopicLedger
-from services.ingest.xapi.outbox import Outbox
+from services.ingest.xapi.outbox import Outbox, ReplyLedger
 from services.ingest.xapi.rules import brand_rules
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.consumer_metrics import consumer_metrics
@@ -94,6 +94,10 @@ async def serve(
     # No recovery at start: a reply left "attempting" may be another replica's, still posting;
     # it is resolved when its record is delivered again (services/ingest/xapi/ledger_topic.py).
     ledger = await asyncio.to_thread(TopicLedger, ledger_topic)
+    if settings.ledger_file.exists():  # kept there before the ledger moved to Kafka
+        old = await asyncio.to_thread(ReplyLedger, settings.ledger_file)
+        adopted = await asyncio.to_thread(ledger.adopt, old.entries())
+        log.info("file ledger adopted", extra={"file": str(settings.ledger_file), "new": adopted})
     outbox = Outbox(apis, ledger, clock=clock, cost=cost)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap, group_id=settings.ingest_outbox_group,

@@ -14,6 +14,8 @@ offset is committed only after its result was published).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from services.ingest.compacted import CompactedTopic
 from services.ingest.xapi.outbox import LedgerEntry, LedgerError, entry_from_json, entry_json
 
@@ -51,3 +53,13 @@ class TopicLedger:
     def append(self, entry: LedgerEntry) -> None:
         self._topic.write(entry.reply_id, entry_json(entry))
         self._latest[entry.reply_id] = entry
+
+    def adopt(self, entries: Iterable[LedgerEntry]) -> int:
+        """Write the entries of replies this ledger has nothing of (the file ledger of a
+        version that kept it in the state directory, so an upgrade does not forget what was
+        posted); how many were written."""
+        self._catch_up()
+        missing = [e for e in entries if e.reply_id not in self._latest]
+        for entry in missing:
+            self.append(entry)
+        return len(missing)

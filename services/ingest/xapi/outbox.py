@@ -102,6 +102,10 @@ class ReplyLedger:
     def latest(self, reply_id: str) -> LedgerEntry | None:
         return self._latest.get(reply_id)
 
+    def entries(self) -> list[LedgerEntry]:
+        """The latest entry of every reply."""
+        return list(self._latest.values())
+
     def unresolved(self) -> list[LedgerEntry]:
         """Replies left ``attempting``: their outcome on X is unknown."""
         return [e for e in self._latest.values() if e.state == "attempting"]

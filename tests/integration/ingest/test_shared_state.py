@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
@@ -15,7 +16,7 @@ from services.ingest.recall import recent_events
 from services.ingest.xapi.cursor_topic import TopicCursors
 from services.ingest.xapi.cursors import Cursor
 from services.ingest.xapi.ledger_topic import TopicLedger
-from services.ingest.xapi.outbox import LedgerEntry
+from services.ingest.xapi.outbox import LedgerEntry, ReplyLedger
 from services.plumbing.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
@@ -48,6 +49,28 @@ def test_what_one_replica_writes_to_the_ledger_the_other_sees_before_deciding(
     finally:
         one.close()
         other.close()
+
+
+def test_the_file_ledger_of_an_earlier_version_is_adopted_without_overwriting(
+    kafka_bootstrap: str, fresh_topics: Callable[..., list[str]], tmp_path: Path
+) -> None:
+    (topic,) = fresh_topics("ledger")
+    shared = CompactedTopic(kafka_bootstrap, topic, client_id="t")
+    try:
+        ledger = TopicLedger(shared)
+        ledger.append(_entry("r-2", "failed"))  # known on Kafka already: Kafka's is newer
+        file = ReplyLedger(tmp_path / "outbox_ledger.jsonl")
+        file.append(_entry("r-1", "posted"))
+        file.append(_entry("r-2", "attempting"))
+
+        adopted = ledger.adopt(file.entries())
+
+        other = TopicLedger(CompactedTopic(kafka_bootstrap, topic, client_id="other"))
+        assert adopted == 1
+        assert other.latest("r-1") == _entry("r-1", "posted")
+        assert other.latest("r-2") == _entry("r-2", "failed")
+    finally:
+        shared.close()
 
 
 def test_the_next_lease_holder_reads_the_cursors_back_and_an_ended_term_writes_none(
