@@ -6,10 +6,18 @@ Pure functions of the text (and a few tweet facts); each returns its reasons.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from services.plumbing.contracts.tweets import Reason, Sentiment, Topic
 from services.triage import lexicon
-from services.triage.matching import Table, compile_terms, found, found_each, script_of
+from services.triage.matching import (
+    Table,
+    compile_terms,
+    fold,
+    found,
+    found_each,
+    script_of,
+)
 
 _TOPIC_ORDER = (
     Topic.DELIVERY,
@@ -63,7 +71,7 @@ def sentiment(text: str, lang: str) -> tuple[Sentiment, float, list[Reason]]:
     total = 0.0
     hits: list[str] = []
     if script == "en":
-        tokens = _EN_TOKEN.findall(text.lower())
+        tokens = _EN_TOKEN.findall(fold(text, script))
         negate = 0
         for token in tokens:
             if token in lexicon.NEGATIONS_EN:
@@ -104,26 +112,105 @@ def negated(text: str, lang: str) -> bool:
     return bool((_JA_NEGATION if script_of(lang) == "ja" else _NEGATION).search(text))
 
 
+_CUE_TABLES: dict[str, Table] = {
+    script: (
+        ("clear", lexicon.COMPLAINT_CUES.get(script, ())),
+        ("weak", lexicon.WEAK_COMPLAINT_CUES.get(script, ())),
+        ("fine", lexicon.NOT_A_PROBLEM.get(script, ())),
+    )
+    for script in ("en", "ja")
+}
+# The services a brand gives: a weak word or a negation about one of them is a problem
+# ("my order is late", "can't log in"); praise and product questions are no such service.
+_SERVICE_TABLES: dict[str, Table] = {
+    script: tuple(
+        (name.value, lexicon.TOPICS[name].get(script, ()))
+        for name in _TOPIC_ORDER
+        if name not in (Topic.PRAISE, Topic.PRODUCT_INFO)
+    )
+    for script in ("en", "ja")
+}
+CUE = 0.3  # a clear cue, or a weak one beside a second signal
+NEGATED_SERVICE = 0.15
+
+
+@dataclass(frozen=True)
+class ComplaintSignals:
+    """What the words of a text say towards a complaint (see `complaint_signals`)."""
+
+    clear: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()  # weak cues found, counted or not
+    negated: bool = False
+    service: tuple[str, ...] = ()  # service terms besides the weak cues (English, when asked)
+
+    @property
+    def weak_counts(self) -> bool:
+        """A weak cue counts beside a second signal: a clear cue, a negation, another weak
+        cue, or a service the brand gives ("delayed again", "my flight is delayed")."""
+        return bool(self.clear or self.negated or len(self.weak) > 1 or self.service)
+
+    @property
+    def cues(self) -> tuple[str, ...]:
+        return self.clear + (self.weak if self.weak_counts else ())
+
+
+def complaint_signals(text: str, lang: str) -> ComplaintSignals:
+    """Clear and weak complaint cues, negation and service terms of ``text``, once negated
+    problems that say all is well ("no problem", "can't wait") are taken out."""
+    script = script_of(lang)
+    # One scan: where a negated problem overlaps a cue ("no problem"), the longer term wins.
+    cues = found_each(script, _CUE_TABLES[script], text)
+    fine = cues.get("fine")
+    if fine:  # their negations negate nothing
+        text = compile_terms(fine, script).sub(" ", fold(text, script))
+    weak = tuple(cues.get("weak", ()))
+    in_weak = {word for term in weak for word in term.split()}
+    is_negated = negated(text, lang)
+    service = (
+        tuple(
+            term
+            for terms in found_each(script, _SERVICE_TABLES[script], text).values()
+            for term in terms
+            if not set(term.split()) <= in_weak
+        )
+        # asked for by a negation, or by a weak cue with no other second signal
+        if script == "en" and (is_negated or (len(weak) == 1 and "clear" not in cues))
+        else ()
+    )
+    return ComplaintSignals(tuple(cues.get("clear", ())), weak, is_negated, service)
+
+
 def complaint(text: str, lang: str, sentiment_score: float) -> tuple[bool, float, list[Reason]]:
-    """Reality broke an expectation: complaint cues, negation and negative sentiment, lowered by
-    praise without problems.
+    """Reality broke an expectation: clear complaint cues, weak ones beside a second signal,
+    negation (in English also about a service: "can't log in") and negative sentiment, lowered
+    by praise without problems.
 
     Whether the tweet @-mentions anyone plays no part: triage only sees tweets that concern a
     brand (ingest found them by mention, thread, keyword or DM), and active support's keyword
     tweets are never addressed; a penalty for those made most of them no complaint.
     """
     script = script_of(lang)
-    cues = found("complaint", script, _terms(lexicon.COMPLAINT_CUES, lang), text)
-    is_negated = negated(text, lang)
+    signals = complaint_signals(text, lang)
+    weak = signals.weak if signals.weak_counts else ()
     # Japanese complaints are often plain negated verbs (見られない, 吸わない): weigh them more.
     negation_weight = 0.3 if script == "ja" else 0.2
-    score = min(0.7, 0.3 * len(cues)) + (negation_weight if is_negated else 0.0)
+    # English negation alone is below the threshold; a negated service is a problem.
+    negated_service = signals.negated and bool(signals.service)
+    cue_score = CUE * (len(signals.clear) + len(weak)) + NEGATED_SERVICE * negated_service
+    score = min(0.7, cue_score) + (negation_weight if signals.negated else 0.0)
     score += max(0.0, -sentiment_score) * 0.5 - max(0.0, sentiment_score) * 0.3
     praise = found("praise", script, _terms(lexicon.TOPICS[Topic.PRAISE], lang), text)
-    if praise and not cues and not is_negated:
+    if praise and not signals.cues and not signals.negated:
         score -= 0.3
     score = max(0.0, min(1.0, score))
-    detail = ", ".join([*cues[:3], *(["negation"] if is_negated else [])])
+    detail = ", ".join(
+        [
+            *signals.clear[:3],
+            *weak[:3],
+            *(["negation"] if signals.negated else []),
+            *(["negated service"] if negated_service else []),
+        ]
+    )
     return (
         score >= COMPLAINT_THRESHOLD,
         round(score, 3),
