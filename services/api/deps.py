@@ -35,5 +35,6 @@ ActionId = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.:\-]{1,64}$")]
 QueueName = Annotated[str, Path(pattern=r"^[0-9A-Za-z_.\-]{1,64}$")]
 DocId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 """The id of a token, canned reply or saved search."""
-Labels = Annotated[list[Annotated[str, Query(max_length=64)]], Query(max_length=50)]
-"""A repeatable query value (``?brand=a&brand=b``)."""
+Labels = Annotated[list[Annotated[str, Query(max_length=64)]] | None, Query(max_length=50)]
+"""A repeatable query value (``?brand=a&brand=b``), None when absent: ``brand: Labels = None``.
+The ``| None`` is inside: FastAPI reads ``Labels | None`` as a JSON body, not the query."""

@@ -76,6 +76,11 @@ def from_elasticsearch(exc: Exception) -> DomainError | None:
                 "too_many_buckets", "the statistics asked for hold too many groups and periods: "
                 "narrow the window, choose a longer interval or filter by queue or brand",
             )  # fmt: skip
+        if "index_not_found_exception" in str(exc.body):  # before the indexer made it, a rebuild
+            return UnavailableError(
+                "elasticsearch_unavailable", "the read model is being built; try again shortly",
+                ES_RETRY_AFTER_S,
+            )  # fmt: skip
         if exc.meta.status in _ES_DOWN:
             return UnavailableError(
                 "elasticsearch_unavailable", "the read model is overloaded or recovering; try "
@@ -128,6 +133,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body" (bytes that are not UTF-8)
+            return JSONResponse(
+                body("invalid_input", "the request is not valid; see fields",
+                     fields=[{"field": "body", "problem": str(exc.detail)}]),
+                status_code=422,
+            )  # fmt: skip
         codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
         code = codes.get(exc.status_code, "http_error")
         return JSONResponse(body(code, str(exc.detail)), status_code=exc.status_code)

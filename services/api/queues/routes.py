@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["queues"])
 
 @router.get("/queues", summary="Every queue with its counts and oldest case")
 async def list_queues(
-    _: Reader, state: State, now: Now, brand: Labels | None = None
+    _: Reader, state: State, now: Now, brand: Labels = None
 ) -> list[queues.QueueSummary]:
     return await queues.queue_summaries(state.es, state.prefix, now, brand=brand)
 
@@ -34,7 +34,7 @@ async def list_queue_cases(
     now: Now,
     case_state: Annotated[list[CaseState] | None, Query(alias="state")] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
-    lang: Labels | None = None,
+    lang: Labels = None,
     topic: Annotated[list[Topic] | None, Query()] = None,
     assignee: Annotated[str | None, Query(max_length=64)] = None,
     unassigned: bool | None = None,
