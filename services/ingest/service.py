@@ -19,6 +19,7 @@ import signal
 import time
 from collections.abc import Coroutine
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
@@ -43,6 +44,7 @@ from services.ingest.state_dir import ensure_writable
 from services.ingest.xapi.client import ApiCalls, XApi
 from services.ingest.xapi.cost import CostMeter
 from services.ingest.xapi.cursor_topic import TopicCursors
+from services.ingest.xapi.cursors import CursorStore
 from services.ingest.xapi.ledger_topic import TopicLedger
 from services.ingest.xapi.outbox import Outbox, ReplyLedger
 from services.ingest.xapi.rules import brand_rules
@@ -125,6 +127,8 @@ async def serve(
         cursors_topic = await asyncio.to_thread(
             _shared, settings, settings.ingest_cursors_topic, "tweetcare-ingest-cursors"
         )
+        if settings.cursor_file.exists():  # kept there before the cursors moved to Kafka
+            await asyncio.to_thread(_adopt_cursors, cursors_topic, settings.cursor_file)
         brands = BrandMap.from_pairs(settings.ingest_brands)
         config = LiveConfig(
             token.get_secret_value(), connection, brands, brand_rules(brands, settings.x_keywords),
@@ -172,6 +176,11 @@ def _shared(settings: IngestServiceSettings, topic: str, client_id: str) -> Comp
         return CompactedTopic(settings.kafka_bootstrap, topic, client_id=client_id)
     except SharedStateError as exc:
         raise SettingsError(f"{exc} (ingest keeps the state its replicas share there)") from exc
+
+
+def _adopt_cursors(topic: CompactedTopic, path: Path) -> None:
+    adopted = TopicCursors(topic).adopt(CursorStore(path).items())
+    log.info("cursor file adopted", extra={"file": str(path), "new": adopted})
 
 
 def _membership(settings: IngestServiceSettings) -> dict[str, int]:

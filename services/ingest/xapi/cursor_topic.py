@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from services.ingest.compacted import CompactedTopic, SharedStateError
@@ -46,6 +47,14 @@ class TopicCursors:
             return
         self._topic.write(key, json.dumps(asdict(cursor)).encode())
         self._cursors[key] = cursor
+
+    def adopt(self, cursors: Mapping[str, Cursor]) -> int:
+        """Write the cursors of keys this store has none of (the cursor file of a version that
+        kept it in the state directory); how many were written."""
+        missing = {k: c for k, c in cursors.items() if k not in self._cursors}
+        for key, cursor in missing.items():
+            self.put(key, cursor)
+        return len(missing)
 
     def end(self) -> None:
         """The term is over: refuse every later write."""

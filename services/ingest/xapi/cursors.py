@@ -66,6 +66,9 @@ class CursorStore:
     def get(self, key: str) -> Cursor:
         return self._cursors.get(key, Cursor())
 
+    def items(self) -> dict[str, Cursor]:
+        return dict(self._cursors)
+
     def put(self, key: str, cursor: Cursor) -> None:
         """Remember ``cursor`` for ``key`` and write the file atomically (skipped if unchanged)."""
         if self._cursors.get(key) == cursor:

@@ -14,7 +14,7 @@ from kafka import KafkaProducer
 from services.ingest.compacted import CompactedTopic, SharedStateError
 from services.ingest.recall import recent_events
 from services.ingest.xapi.cursor_topic import TopicCursors
-from services.ingest.xapi.cursors import Cursor
+from services.ingest.xapi.cursors import Cursor, CursorStore
 from services.ingest.xapi.ledger_topic import TopicLedger
 from services.ingest.xapi.outbox import LedgerEntry, ReplyLedger
 from services.plumbing.settings import REPO_ROOT
@@ -95,6 +95,27 @@ def test_the_next_lease_holder_reads_the_cursors_back_and_an_ended_term_writes_n
             again = TopicCursors(shared)
             assert again.get("mentions:acmehelp") == Cursor("120", "150", "130")
             assert again.get("dm:acmehelp") == Cursor(since_id="7")
+    finally:
+        shared.close()
+
+
+def test_the_cursor_file_of_an_earlier_version_is_adopted_without_overwriting(
+    kafka_bootstrap: str, fresh_topics: Callable[..., list[str]], tmp_path: Path
+) -> None:
+    (topic,) = fresh_topics("cursors")
+    shared = CompactedTopic(kafka_bootstrap, topic, client_id="t")
+    try:
+        TopicCursors(shared).put("dm:acmehelp", Cursor(since_id="900"))
+        file = CursorStore(tmp_path / "x_cursors.json")
+        file.put("mentions:acmehelp", Cursor(since_id="120"))
+        file.put("dm:acmehelp", Cursor(since_id="800"))
+
+        adopted = TopicCursors(shared).adopt(CursorStore(tmp_path / "x_cursors.json").items())
+
+        read_back = TopicCursors(CompactedTopic(kafka_bootstrap, topic, client_id="other"))
+        assert adopted == 1
+        assert read_back.get("mentions:acmehelp") == Cursor(since_id="120")
+        assert read_back.get("dm:acmehelp") == Cursor(since_id="900")
     finally:
         shared.close()
 
