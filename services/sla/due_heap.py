@@ -8,7 +8,7 @@ a hundred bytes a case, and ``pop_due`` costs O(log n) per fired key, never a sc
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 
@@ -37,16 +37,23 @@ class DueHeap:
         """When ``key`` is next due (epoch seconds), or ``None``."""
         return self._due.get(key)
 
-    def pop_due(self, now: datetime) -> list[str]:
-        """Every key due at or before ``now``, each once, earliest first; they are unscheduled."""
+    def pop_due(self, now: datetime, hold: Callable[[str], bool] | None = None) -> list[str]:
+        """Every key due at or before ``now``, each once, earliest first; they are unscheduled.
+        Keys for which ``hold`` is true stay scheduled (they are not ready to fire yet)."""
         limit = now.timestamp()
         out = []
+        kept = []
         heap, due = self._heap, self._due
         while heap and heap[0][0] <= limit:
             stamp, key = heapq.heappop(heap)
             if due.get(key) == stamp:
+                if hold is not None and hold(key):
+                    kept.append((stamp, key))
+                    continue
                 del due[key]
                 out.append(key)
+        for entry in kept:
+            heapq.heappush(heap, entry)
         return out
 
     def next_at(self) -> datetime | None:

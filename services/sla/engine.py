@@ -142,10 +142,13 @@ class Engine:
             dropped += len(keys)
         return dropped
 
-    def due_keys(self, now: datetime) -> list[Incoming]:
-        """A tick for every key due by ``now`` (they leave the heap; :meth:`apply` reschedules)."""
-        return [Incoming(k, self._partition[k], None) for k in self.heap.pop_due(now)
-                if k in self._partition]  # fmt: skip
+    def due_keys(self, now: datetime, held: Iterable[int] = ()) -> list[Incoming]:
+        """A tick for every key due by ``now`` (they leave the heap; :meth:`apply` reschedules),
+        except those of the ``held`` partitions, which stay due."""
+        partitions, holding = self._partition, set(held)
+        hold = (lambda key: partitions.get(key) in holding) if holding else None
+        return [Incoming(k, partitions[k], None) for k in self.heap.pop_due(now, hold)
+                if k in partitions]  # fmt: skip
 
     def apply(self, batch: Sequence[Incoming], now: datetime) -> Output:
         """Apply ``batch`` in order at ``now``; an input that raises changes nothing and is

@@ -96,6 +96,9 @@ class Worker:
         self._tail: asyncio.Task[None] | None = None  # the last batch still settling
         self.owned: set[int] = set()  # the input partitions assigned to this worker
         self.generation = 0  # +1 at every revocation: batches polled before one are dropped
+        # Per input (topic, partition): the offset this worker must apply up to before it fires
+        # any timer of that partition (see :meth:`assigned`).
+        self.catching_up: dict[tuple[str, int], int] = {}
 
     async def apply_messages(
         self, messages: list[Any], commit: Callable[[], Awaitable[None]] | None = None,
@@ -128,6 +131,8 @@ class Worker:
             dead = [(r, letter) for r, letter in dead if r.partition in self.owned]
             now = self.clock.now()
             await self._publish(self.engine.apply(batch, now), dead, now, commit)
+            if self.catching_up:
+                self._caught_up(messages)
 
     async def settled(self) -> None:
         """Wait until every batch published so far is acknowledged (and committed)."""
@@ -144,7 +149,18 @@ class Worker:
             if self.engine.partitions != self.owned:
                 return
             now = self.clock.now()
-            await self._publish(self.engine.apply(self.engine.due_keys(now), now), [], now)
+            ticks = self.engine.due_keys(now, held={p for _, p in self.catching_up})
+            if ticks:
+                await self._publish(self.engine.apply(ticks, now), [], now)
+
+    def _caught_up(self, messages: list[Any]) -> None:
+        """Note how far each input partition has been applied (see :meth:`assigned`)."""
+        done: dict[tuple[str, int], int] = {}
+        for m in messages:
+            done[(m.topic, m.partition)] = m.offset + 1
+        for at, offset in done.items():
+            if offset >= self.catching_up.get(at, offset + 1):
+                del self.catching_up[at]
 
     async def revoked(self, partitions: set[int]) -> None:
         """Give up ``partitions``: the batches in flight settle (and commit) first; from now
@@ -154,9 +170,18 @@ class Worker:
             self.owned -= partitions
             self.generation += 1
 
-    async def assigned(self, partitions: set[int]) -> None:
-        """Own exactly ``partitions``: forget the others, read back the new ones' state."""
+    async def assigned(
+        self, partitions: set[int], catch_up: dict[tuple[str, int], int] | None = None
+    ) -> None:
+        """Own exactly ``partitions``: forget the others, read back the new ones' state.
+
+        ``catch_up`` gives, per input (topic, partition), the offset to apply up to before the
+        partition's timers fire: the previous owner may have published the effects of inputs
+        past its last commit (at most the two batches in flight) without writing their state,
+        so the state read back can be older than what it announced. Firing a timer from it
+        before those inputs are applied again would breach a clock the announced reply met."""
         async with self.lock:
+            self.catching_up = {at: o for at, o in (catch_up or {}).items() if at[1] in partitions}
             self.owned = set(partitions)
             dropped = self.engine.release(self.engine.partitions - partitions)
             new = partitions - self.engine.partitions
@@ -235,8 +260,9 @@ class Worker:
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: Worker, consumer: AIOKafkaConsumer) -> None:
         self.worker = worker
+        self.consumer = consumer
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         topic = self.worker.settings.sla_triaged_topic
@@ -246,7 +272,30 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         group = self.worker.settings.sla_app_id
         consumer_metrics(self.worker.metrics.registry).rebalanced(group)
         topic = self.worker.settings.sla_triaged_topic
-        await self.worker.assigned({tp.partition for tp in assigned if tp.topic == topic})
+        await self.worker.assigned(
+            {tp.partition for tp in assigned if tp.topic == topic},
+            await _catch_up(self.consumer, set(assigned), 2 * self.worker.settings.sla_batch_size),
+        )
+
+
+async def _catch_up(
+    consumer: AIOKafkaConsumer, assigned: set[Any], in_flight: int
+) -> dict[tuple[str, int], int]:
+    """Per assigned partition with records past its committed offset: the offset up to which
+    the previous owner may have announced effects (committed + ``in_flight`` records, at most
+    the end)."""
+    if not assigned:
+        return {}
+    ends = await consumer.end_offsets(list(assigned))
+    starts = await consumer.beginning_offsets(list(assigned))
+    out: dict[tuple[str, int], int] = {}
+    for tp in assigned:
+        committed = await consumer.committed(tp)
+        start = starts[tp] if committed is None else committed
+        target = min(ends[tp], start + in_flight)
+        if target > start:
+            out[(tp.topic, tp.partition)] = target
+    return out
 
 
 async def serve(settings: SlaSettings) -> None:
@@ -276,7 +325,7 @@ async def serve(settings: SlaSettings) -> None:
     timers = None
     try:
         await check_partitions(worker.producer, settings.sla_state_topic, worker.codecs)
-        consumer.subscribe(list(worker.codecs), listener=_Rebalance(worker))
+        consumer.subscribe(list(worker.codecs), listener=_Rebalance(worker, consumer))
         committed: dict[tuple[str, int], int] = {}
         aiokafka_lag(consumer, settings.sla_app_id, registry, committed=lambda: committed)
         counted = consumer_metrics(registry)

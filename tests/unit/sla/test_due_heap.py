@@ -108,3 +108,15 @@ def test_due_times_in_other_zones_compare_as_instants() -> None:
     heap.schedule("acme:1", tokyo)  # 18:00 UTC
     heap.schedule("acme:2", datetime(2026, 11, 22, 17, 59, tzinfo=UTC))
     assert heap.pop_due(datetime(2026, 11, 22, 18, 0, tzinfo=UTC)) == ["acme:2", "acme:1"]
+
+
+def test_held_keys_stay_due_and_the_others_pop() -> None:
+    heap = DueHeap()
+    at = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    heap.schedule("a", at)
+    heap.schedule("b", at + timedelta(seconds=1))
+    heap.schedule("c", at + timedelta(seconds=2))
+    later = at + timedelta(seconds=5)
+    assert heap.pop_due(later, hold=lambda key: key == "b") == ["a", "c"]
+    assert heap.due_at("b") == (at + timedelta(seconds=1)).timestamp()
+    assert heap.pop_due(later) == ["b"]

@@ -63,3 +63,27 @@ def test_a_batch_polled_before_a_rebalance_is_dropped_whole() -> None:
         return len(held.case.thread)
 
     assert asyncio.run(scenario()) == 1  # the second tweet was not threaded in
+
+
+def test_a_partition_catching_up_fires_no_timer_until_its_inputs_are_applied_again() -> None:
+    """The previous owner may have announced effects (a reply met a clock) of inputs it never
+    recorded in the state topic; until this worker has applied those inputs again, a timer
+    fired from the older state would breach a clock that was met."""
+
+    async def scenario() -> tuple[float | None, dict[tuple[str, int], int]]:
+        clock = FakeClock(T0)
+        worker = _worker(clock)
+        topic = SETTINGS.sla_results_topic
+        worker.catching_up = {(topic, 0): 5}
+        clock.advance(timedelta(minutes=5))  # the warning and the breach are both due
+        await worker.fire_due()  # would publish (and fail: no Kafka) if it fired
+        due = worker.engine.heap.due_at("acme:5001")
+        worker._caught_up([Record(topic, 0, 3, None, None)])  # not there yet
+        left = dict(worker.catching_up)
+        worker._caught_up([Record(topic, 0, 4, None, None)])  # offset 4 is the last before 5
+        assert worker.catching_up == {}
+        return due, left
+
+    due, left = asyncio.run(scenario())
+    assert due == (T0 + timedelta(seconds=30)).timestamp()  # still waiting, not popped
+    assert left == {(SETTINGS.sla_results_topic, 0): 5}
