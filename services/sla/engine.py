@@ -64,7 +64,7 @@ class Output:
     events: list[tuple[bytes, bytes]] = field(default_factory=list)
     outbox: list[tuple[bytes, bytes]] = field(default_factory=list)
     state: list[StateRecord] = field(default_factory=list)
-    webhooks: list[tuple[str, bytes]] = field(default_factory=list)
+    webhooks: list[tuple[str, bytes, str]] = field(default_factory=list)  # url, body, event id
     emitted: list[CaseEvent] = field(default_factory=list)
     changed: list[tuple[Book, Book]] = field(default_factory=list)
     failed: list[tuple[Incoming, Exception]] = field(default_factory=list)
@@ -174,7 +174,7 @@ class Engine:
             for reply in step.outbox:
                 out.outbox.append((encoded_key, OUTBOX_REPLIES.encode(reply)))
             for url, fired in step.webhooks:
-                out.webhooks.append((url, encode_event(fired, cache)))
+                out.webhooks.append((url, encode_event(fired, cache), fired.event_id))
             if step.book != book:
                 before.setdefault(key, book)
                 self._store(key, incoming.partition, step.book)

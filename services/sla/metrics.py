@@ -39,6 +39,10 @@ class SlaMetrics(DlqMetrics):
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300),
             registry=registry,
         )  # fmt: skip
+        self.webhooks = Counter(
+            "tweetcare_sla_webhooks", "Escalation webhook deliveries, by outcome (delivered, "
+            "failed: refused or out of retries)", ["outcome"], registry=registry,
+        )  # fmt: skip
         self.actions = Counter(
             "tweetcare_sla_actions", "Agent action outcomes, by change and status",
             ["change", "status"], registry=registry,

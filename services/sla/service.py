@@ -25,7 +25,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 
@@ -51,6 +50,7 @@ from services.plumbing.publisher import (
     send_records,
 )
 from services.plumbing.records import Record
+from services.sla import webhooks
 from services.sla.dispatch import Input
 from services.sla.engine import Engine, Incoming, Output, StateRecord
 from services.sla.inputs import CASE_INPUTS
@@ -253,10 +253,14 @@ class Worker:
             if event.change.due_at is not None:
                 metrics.timer_lag.observe((event.occurred_at - event.change.due_at).total_seconds())
         metrics.changed_books(out.changed)
-        for url, body in out.webhooks:
-            task = asyncio.create_task(_webhook(url, body))
+        for url, body, event_id in out.webhooks:
+            task = asyncio.create_task(self._webhook(url, body, event_id))
             self._hooks.add(task)
             task.add_done_callback(self._hooks.discard)
+
+    async def _webhook(self, url: str, body: bytes, event_id: str) -> None:
+        delivered = await webhooks.deliver(url, body, event_id)
+        self.metrics.webhooks.labels("delivered" if delivered else "failed").inc()
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -420,14 +424,3 @@ def _key_of(item: Input) -> str | None:
         return None
     tweet = getattr(item, "tweet", None)
     return tweet.case_key if tweet is not None else getattr(item, "case_key", None)
-
-
-async def _webhook(url: str, body: bytes) -> None:
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.post(
-                url, content=body, headers={"Content-Type": "application/json"}
-            )
-            response.raise_for_status()
-    except httpx.HTTPError as exc:
-        log.warning("escalation webhook failed", extra={"url": url, "reason": str(exc)[:200]})
