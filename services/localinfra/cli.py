@@ -10,7 +10,7 @@ from typing import Any
 
 from services.localinfra import elasticsearch, kafka, prometheus
 from services.localinfra.procs import InfraError, stop_pids, wait_until
-from services.localinfra.provision import create_topics, put_templates
+from services.localinfra.provision import provision_topics, put_templates
 from services.localinfra.settings import InfraSettings
 from services.plumbing.cli_support import command_group
 from services.plumbing.settings import load_settings
@@ -86,12 +86,7 @@ def up(settings: InfraSettings) -> int:
             _say("run `tweetcare infra down` to stop what did start")
             return 1
         _say(f"{_LABELS[comp.NAME]} healthy in {time.monotonic() - started[comp.NAME]:.1f}s")
-    created = create_topics(settings)
-    _say(
-        f"topics: {len(created)} created, partitions {settings.kafka_partitions}"
-        if created
-        else "topics: all present"
-    )
+    provision_topics(settings, _say)
     put_templates(settings)
     _say("index templates installed")
     for comp in COMPONENTS:
@@ -143,7 +138,7 @@ def provision(settings: InfraSettings) -> int:
     if not ok:
         _say(f"Kafka at {settings.kafka_bootstrap} or Elasticsearch at {settings.es_url} not up")
         return 1
-    created = create_topics(settings)
+    created = provision_topics(settings, _say)
     put_templates(settings)
     _say(f"provisioned: {len(created)} topics created, index templates installed")
     return 0
