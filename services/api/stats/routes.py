@@ -48,7 +48,7 @@ def _window(
 )
 async def case_stats(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
-    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    brand: Labels = None, queue: Labels = None, interval: Interval | None = None,
     group_by: CaseGroup = "queue", tz: Zone = "UTC",
 ) -> list[stats.CaseStats]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
@@ -62,7 +62,7 @@ async def case_stats(
 )  # fmt: skip
 async def case_stats_csv(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
-    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    brand: Labels = None, queue: Labels = None, interval: Interval | None = None,
     group_by: CaseGroup = "queue", tz: Zone = "UTC",
 ) -> Response:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
@@ -78,7 +78,7 @@ async def case_stats_csv(
 @router.get("/stats/backlog", summary="Opened, closed and open over time")
 async def backlog(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
-    brand: Labels | None = None, queue: Labels | None = None, interval: Interval = "day",
+    brand: Labels = None, queue: Labels = None, interval: Interval = "day",
     tz: Zone = "UTC",
 ) -> list[stats.BacklogPoint]:  # fmt: skip
     window = _window(now, since, until, brand, queue, None, tz, periods=interval)
@@ -88,7 +88,7 @@ async def backlog(
 @router.get("/stats/volume", summary="Inbound volume by topic, sentiment or language")
 async def volume(
     _: Analyst, state: State, now: Now, by: VolumeBy, since: Since = None, until: Until = None,
-    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    brand: Labels = None, queue: Labels = None, interval: Interval | None = None,
     tz: Zone = "UTC",
 ) -> list[stats.VolumeRow]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
@@ -98,7 +98,7 @@ async def volume(
 @router.get("/stats/sla", summary="SLA warnings and breaches fired")
 async def sla_alerts(
     _: Analyst, state: State, now: Now, since: Since = None, until: Until = None,
-    brand: Labels | None = None, queue: Labels | None = None, interval: Interval | None = None,
+    brand: Labels = None, queue: Labels = None, interval: Interval | None = None,
     group_by: GroupBy | None = "queue", tz: Zone = "UTC",
 ) -> list[stats.SlaAlertRow]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)

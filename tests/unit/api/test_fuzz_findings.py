@@ -60,3 +60,14 @@ def test_the_queues_repeatable_filters_are_query_parameters_not_a_body() -> None
         assert name in query, path
         listed = next(s for s in query[name]["anyOf"] if s.get("type") == "array")
         assert (listed["maxItems"], listed["items"]["maxLength"]) == (50, 64)
+
+
+def test_no_get_takes_a_body_and_the_stats_filters_are_query_parameters() -> None:
+    # `Labels | None` made FastAPI read a repeatable filter as a JSON body: on a GET, ignored.
+    state = build_state(ApiSettings(), cast(Any, None), cast(Any, None), LiveFeed(100))
+    paths = create_app(state).openapi()["paths"]
+    with_body = [p for p, ops in paths.items() if "requestBody" in ops.get("get", {})]
+    assert with_body == []
+    for path in ("/v1/stats/cases", "/v1/stats/cases.csv", "/v1/stats/backlog"):
+        query = {p["name"] for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+        assert {"brand", "queue"} <= query, path
