@@ -86,7 +86,7 @@ def _token(args: argparse.Namespace) -> int:
 def _reindex(args: argparse.Namespace) -> int:
     from services.api.readmodel.rebuild import reindex_command
 
-    return reindex_command(_settings())
+    return reindex_command(_settings(), keep_old=args.keep_old)
 
 
 def register(subparsers: Any) -> None:
@@ -109,6 +109,11 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("id")
     revoke.set_defaults(handler=_token)
     reindex = group.add_parser(
-        "reindex", help="wipe the read model's indices and rebuild them from the topics"
+        "reindex",
+        help="rebuild the read model's indices from the topics beside the live ones, then "
+        "switch to them",
+    )
+    reindex.add_argument(
+        "--keep-old", action="store_true", help="keep the replaced indices (default: delete them)"
     )
     reindex.set_defaults(handler=_reindex)

@@ -4,6 +4,12 @@ The one place that says how documents are indexed: ``tweetcare infra up`` (and `
 provision``) installs :func:`templates`, and the indexer runs :func:`ensure_indices` when it
 starts, so either may come first.
 
+The services read and write the read model through aliases (:func:`index_name`,
+``tweetcare-tweets``), each pointing at one index of a generation (:func:`generation_index`,
+``tweetcare-tweets-000002``), so ``tweetcare api reindex`` can build the next generation beside
+the live one and switch the aliases at once. An install from before the aliases has a concrete
+index under the alias name: it keeps working, and the first reindex replaces it.
+
 The single-node distribution carries only core analysis: no kuromoji, no cjk_bigram, no ngram.
 The ``standard`` tokenizer (Unicode word segmentation) splits Han and Hiragana text into single
 characters and keeps Katakana runs whole, so Japanese text is indexed character by character;
@@ -15,6 +21,8 @@ can add a kuromoji sub-field later without changing the queries' meaning.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch, BadRequestError
@@ -203,8 +211,34 @@ within half a second of being indexed, which keeps ingest → queue under a seco
 
 
 def index_name(prefix: str, kind: str) -> str:
-    """The name of one index of the read model, e.g. ``tweetcare-tweets``."""
+    """The name the services read and write one index of the read model by, e.g.
+    ``tweetcare-tweets``: an alias of its current generation (or, on an install from before the
+    aliases, the index itself); the API's own indices (tokens, ...) are plain indices."""
     return f"{prefix}-{kind}"
+
+
+def generation_index(prefix: str, kind: str, generation: int) -> str:
+    """The concrete index of one generation of a read-model kind, e.g.
+    ``tweetcare-tweets-000002`` (matched by the kind's template)."""
+    return f"{index_name(prefix, kind)}-{generation:06d}"
+
+
+def next_generation(names: Iterable[str], prefix: str, kind: str) -> int:
+    """The generation after the newest of ``names`` (indices that exist) of ``kind``; 1 when
+    there is none."""
+    pattern = re.compile(re.escape(index_name(prefix, kind)) + r"-(\d{6})")
+    found = [int(m.group(1)) for n in names if (m := pattern.fullmatch(n))]
+    return max(found, default=0) + 1
+
+
+STAGING = ".rebuild"
+
+
+def staging_prefix(prefix: str) -> str:
+    """The prefix of the aliases a rebuild in progress writes the next generation through (its
+    indexer computes names from a prefix, like the live one): ``tweetcare.rebuild-tweets``.
+    ``tweetcare api reindex`` makes and removes them; :func:`ensure_indices` leaves them alone."""
+    return prefix + STAGING
 
 
 def templates(prefix: str) -> dict[str, dict[str, Any]]:
@@ -230,17 +264,29 @@ def settings_of(kind: str) -> dict[str, Any]:
 
 async def create_index(es: AsyncElasticsearch, prefix: str, kind: str) -> None:
     """Create the index of ``kind`` with its mappings unless it exists (another replica may
-    create it first: "already exists" is fine)."""
+    create it first: "already exists" is fine). A read-model kind is created as its first
+    generation behind its alias."""
     mappings = {**MAPPINGS, **OWN_MAPPINGS}[kind]
+    if kind not in MAPPINGS:
+        await es.options(ignore_status=400).indices.create(
+            index=index_name(prefix, kind), mappings=mappings, settings=settings_of(kind)
+        )
+        return
     await es.options(ignore_status=400).indices.create(
-        index=index_name(prefix, kind), mappings=mappings, settings=settings_of(kind)
+        index=generation_index(prefix, kind, 1),
+        mappings=mappings,
+        settings=settings_of(kind),
+        aliases={index_name(prefix, kind): {"is_write_index": True}},
     )
 
 
 async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
     """Install the index templates, create missing indices, and add new fields to existing ones.
     Idempotent; raises when an existing read-model mapping conflicts with the code's (an own
-    index made before its mapping was explicit is logged and left as it is)."""
+    index made before its mapping was explicit is logged and left as it is). With a rebuild's
+    :func:`staging_prefix` it does nothing: the rebuild made its aliases and indices."""
+    if prefix.endswith(STAGING):
+        return
     for name, body in templates(prefix).items():
         await es.indices.put_index_template(
             name=name,
@@ -256,8 +302,7 @@ async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:
             refresh = REFRESH.get(kind, "1s")
             await es.indices.put_settings(index=name, settings={"refresh_interval": refresh})
         else:
-            # Another replica may create it first: "already exists" is fine.
-            await es.options(ignore_status=400).indices.create(index=name)
+            await create_index(es, prefix, kind)
     for kind, mappings in OWN_MAPPINGS.items():
         name = index_name(prefix, kind)
         if not await es.indices.exists(index=name):
