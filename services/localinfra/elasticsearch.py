@@ -13,6 +13,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from services.localinfra.checksums import fetch_maven_checksum, maven_url, verify
 from services.localinfra.procs import (
     InfraError,
     is_alive,
@@ -66,6 +67,7 @@ def ensure_installed(settings: InfraSettings) -> bool:
         f"Elasticsearch {settings.es_version}",
     )  # fmt: skip
     archive = download / f"elasticsearch-{settings.es_version}.zip"
+    _verify(settings, archive)
     work = target.with_name(target.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     _unzip_keeping_modes(archive, work)
@@ -76,6 +78,19 @@ def ensure_installed(settings: InfraSettings) -> bool:
     shutil.rmtree(work, ignore_errors=True)
     archive.unlink()
     return True
+
+
+def _verify(settings: InfraSettings, archive: Path) -> None:
+    """Check the zip against the SHA-512 Maven Central publishes beside it; a zip that does not
+    match is deleted before anything is unpacked."""
+    url = maven_url(
+        "org.elasticsearch.distribution.integ-test-zip", "elasticsearch", settings.es_version, "zip"
+    )
+    try:
+        verify(archive, fetch_maven_checksum(url, "sha512"), "sha512", "Elasticsearch")
+    except InfraError:
+        archive.unlink(missing_ok=True)
+        raise
 
 
 def _unzip_keeping_modes(archive: Path, dest: Path) -> None:

@@ -38,11 +38,17 @@ def maven() -> str:
 
 
 def run_maven(args: list[str], what: str) -> None:
-    """Run Maven in batch mode; on failure raise with the end of its output."""
-    proc = subprocess.run([maven(), "-B", "-q", *args], capture_output=True, text=True, check=False)
+    """Run Maven in batch mode; on failure raise with the end of its output. Every artifact is
+    checked against the checksum its repository publishes (``--strict-checksums``: a mismatch
+    fails the fetch; Maven's default only warns)."""
+    proc = subprocess.run(
+        [maven(), "-B", "-q", "--strict-checksums", *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
     if proc.returncode != 0:
         output = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
         raise InfraError(
             f"fetching {what} from Maven Central failed (is the network to Maven Central "
-            f"reachable?):\n{output}"
+            f"reachable? 'Checksum validation failed': an artifact does not match its published "
+            f"checksum; delete it from ~/.m2/repository and run this again):\n{output}"
         )
