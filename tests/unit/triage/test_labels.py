@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import uuid
 from datetime import timedelta
@@ -13,6 +14,7 @@ from services.plumbing.contracts.actions import Verdict
 from services.plumbing.contracts.cases import Case, CaseEvent, Change, ChangeKind, Correction
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import Author, Sentiment, Topic, TriagedTweet
+from services.triage.cli_labels import since_date
 from services.triage.datasets import read_datasets
 from services.triage.labels import COLUMNS, Signal, label_rows, referenced, selected, winner
 from tests.factories.readmodel import AGENT, T0, at, case, triaged_tweet
@@ -189,3 +191,10 @@ def test_the_file_is_one_train_reads_empty_cells_no_label(tmp_path: Path) -> Non
         "complaint": (["@acme my parcel is late again"], ["1"]),
         "sentiment": (["@acme my parcel is late again"], ["negative"]),
     }
+
+
+def test_since_is_a_date_or_time_in_utc_and_a_bad_one_says_how() -> None:
+    assert since_date("2026-11-23") == T0 - timedelta(hours=1)
+    assert since_date("2026-11-23T10:00:00+09:00") == T0
+    with pytest.raises(argparse.ArgumentTypeError, match="YYYY-MM-DD"):
+        since_date("last week")
