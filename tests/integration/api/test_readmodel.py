@@ -319,7 +319,9 @@ def make_topics(bootstrap: str, *names: str) -> tuple[list[str], Callable[[], No
 
 
 def drop_read_model(es: Elasticsearch, prefix: str) -> None:
-    es.indices.delete(index=",".join(index_name(prefix, k) for k in KINDS), ignore_unavailable=True)
+    # Every index of the prefix: the read model's names are aliases of numbered indices
+    # (prefix-tweets-000001…), and the own-document stores make theirs on first use.
+    es.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
     for kind in KINDS:
         es.options(ignore_status=404).indices.delete_index_template(name=index_name(prefix, kind))
 
