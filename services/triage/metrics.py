@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from services.plumbing.contracts.cases import CaseEvent
 from services.plumbing.contracts.tweets import TriagedTweet
 from services.plumbing.metrics import DlqMetrics
-from services.triage.agreement import UNKNOWN_VERSION, verdicts
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -74,21 +72,3 @@ class TriageMetrics(DlqMetrics):
         t = event.triage
         self.triaged.labels(t.topic.value, t.lang, t.queue, t.priority.value).inc()
         self.needs_reply.labels(str(t.needs_reply).lower()).inc()
-
-
-class AgreementMetrics:
-    """Agents' verdicts on triage's decisions (:mod:`services.triage.agreement`). Defined here,
-    counted where ``cases.events`` is consumed: give it that service's registry."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.verdicts = Counter(
-            "tweetcare_triage_agent_verdicts",
-            "Agents' verdicts on triage's decisions (agreed or overturned), by label, queue, "
-            "language and the model version that decided",
-            ["label", "queue", "lang", "model_version", "verdict"],
-            registry=registry,
-        )
-
-    def count(self, event: CaseEvent, model_version: str = UNKNOWN_VERSION) -> None:
-        for v in verdicts(event, model_version):
-            self.verdicts.labels(v.label, v.queue, v.lang, v.model_version, v.verdict).inc()

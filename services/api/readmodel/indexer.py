@@ -32,8 +32,10 @@ from services.api.metrics import ApiMetrics
 from services.api.readmodel.documents import case_operations, tweet_operation
 from services.api.readmodel.indices import CASE_EVENTS, CASES, KINDS, TWEETS, ensure_indices
 from services.api.settings import ApiSettings
+from services.plumbing.agreement import AgreementMetrics
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.consumer_metrics import consumer_metrics
+from services.plumbing.contracts.cases import CaseEvent
 from services.plumbing.contracts.codecs import (
     CASES_EVENTS,
     DEAD_LETTERS,
@@ -178,6 +180,8 @@ class Indexer:
         self._metrics = metrics
         self._registry = registry
         self._consumers = consumer_metrics(registry or new_registry())
+        # How often agents overturn triage, counted from the case events as they are indexed.
+        self._agreement = AgreementMetrics(registry) if registry is not None else None
         self._consumers.watch(config.group_id)
         self._codecs: dict[str, Codec[Any]] = {
             config.tweets_topic: TWEETS_TRIAGED,
@@ -268,6 +272,7 @@ class Indexer:
             records = [Record.of(r) for batch in polled.values() for r in batch]
             now = self._clock.now()
             ops: list[_Op] = []
+            events: list[CaseEvent] = []
             dead: dict[int, DeadLetter] = {}
             for i, record in enumerate(records):
                 decoded = decode(self._codecs[record.topic], record, consumer=CONSUMER, now=now)
@@ -277,6 +282,7 @@ class Indexer:
                     meta, source = tweet_operation(decoded, self.config.prefix)
                     ops.append(_Op(TWEETS, meta, source, i))
                 else:
+                    events.append(decoded)
                     (case_meta, case), (event_meta, event) = case_operations(
                         decoded, self.config.prefix
                     )
@@ -289,6 +295,9 @@ class Indexer:
                     IndexingRefusedError(reason), records[i], consumer=CONSUMER, now=now
                 )
             await self._dead_letters(producer, records, dead)
+            if self._agreement is not None:
+                for case_event in events:
+                    self._agreement.count(case_event)
         offsets = {tp: batch[-1].offset + 1 for tp, batch in polled.items()}
         try:
             with self._consumers.committing(group):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from prometheus_client import CollectorRegistry
 
+from services.plumbing.agreement import AgreementMetrics, verdicts
 from services.plumbing.contracts.actions import Verdict
 from services.plumbing.contracts.cases import (
     Case,
@@ -18,8 +19,6 @@ from services.plumbing.contracts.cases import (
     Correction,
 )
 from services.plumbing.contracts.tweets import Sentiment, Topic
-from services.triage.agreement import verdicts
-from services.triage.metrics import AgreementMetrics
 from tests.factories.readmodel import AGENT, T0, at, case, inbound
 
 TRIAGE = Verdict(topic=Topic.DELIVERY, sentiment=Sentiment.NEGATIVE, needs_reply=True)

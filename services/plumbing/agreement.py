@@ -9,7 +9,7 @@ Counted from ``cases.events`` (where agents' decisions are seen):
   from one triage opened by its opening time, the agent's, later than its first tweet's.
 
 The overturn rate by label, queue, language and model version is
-``overturned / (agreed + overturned)`` of :class:`~services.triage.metrics.AgreementMetrics`;
+``overturned / (agreed + overturned)`` of :class:`AgreementMetrics`;
 a falling rate for a newer model version is the proof that it learns.
 """
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from prometheus_client import CollectorRegistry, Counter
 
 from services.plumbing.contracts.cases import CaseEvent, CaseState, ChangeKind
 
@@ -59,3 +61,21 @@ def verdicts(event: CaseEvent, model_version: str = UNKNOWN_VERSION) -> list[Age
 def _default(label: str) -> object:
     """Triage's value when its verdict leaves a field out: spam is said only when true."""
     return False if label == "spam" else None
+
+
+class AgreementMetrics:
+    """Agents' verdicts on triage's decisions (:func:`verdicts`), counted where ``cases.events``
+    is consumed (the API's indexer): give it that service's registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.verdicts = Counter(
+            "tweetcare_triage_agent_verdicts",
+            "Agents' verdicts on triage's decisions (agreed or overturned), by label, queue, "
+            "language and the model version that decided",
+            ["label", "queue", "lang", "model_version", "verdict"],
+            registry=registry,
+        )
+
+    def count(self, event: CaseEvent, model_version: str = UNKNOWN_VERSION) -> None:
+        for v in verdicts(event, model_version):
+            self.verdicts.labels(v.label, v.queue, v.lang, v.model_version, v.verdict).inc()
