@@ -143,11 +143,17 @@ def classify_batch(
     return results
 
 
+def uncertain(score: float, threshold: float, config: TriageConfig) -> bool:
+    """Whether a complaint decision of ``score`` (against ``threshold``) is one the review
+    queue should see (:class:`~services.triage.config.Review`)."""
+    return config.review is not None and abs(score - threshold) < config.review.margin
+
+
 def _model_complaint(
     model: TextModel | None, model_view: dict[str, tuple[str, float]]
-) -> tuple[bool, list[Reason]] | None:
-    """The model's complaint decision, or None where the rules decide (no complaint label, or
-    too near the threshold)."""
+) -> tuple[bool, list[Reason], tuple[float, float]] | None:
+    """The model's complaint decision, its reason and (probability, threshold); None where the
+    rules decide (no complaint label, or too near the threshold)."""
     if model is None or "complaint" not in model_view:
         return None
     label, prob = model_view["complaint"]
@@ -157,7 +163,7 @@ def _model_complaint(
     if abs(positive_prob - threshold) < learned.margin:
         return None
     why = Reason(field="complaint", rule="model", detail=label, score=round(positive_prob, 3))
-    return label == "1", [why]
+    return label == "1", [why], (positive_prob, threshold)
 
 
 def _classify_one(
@@ -192,14 +198,16 @@ def _classify_one(
 
     decided = _model_complaint(model, model_view) if trusted else None
     if decided is not None:
-        complaint, why = decided
+        complaint, why, closeness = decided
     else:
-        complaint, _, why = (
+        complaint, rule_score, why = (
             rules_view.complaint
             if score == rules_view.sentiment[1]
             else rules.complaint(text, lang, score)  # the model's sentiment
         )
+        closeness = (rule_score, rules.COMPLAINT_THRESHOLD)
     reasons += why
+    review = uncertain(*closeness, config) and not facts.outbound and not facts.retweet
 
     topic, why = rules.topic(text, lang)
     reasons += why
@@ -222,6 +230,8 @@ def _classify_one(
         request=rules.is_request(text, lang),
         thanks=rules.is_thanks(text, lang) or topic == Topic.PRAISE, config=config,
     )  # fmt: skip
+    if review and not needs and config.review is not None:
+        needs, need_why = True, "review: triage is unsure"
     reasons.append(Reason(field="needs_reply", rule=need_why, detail=facts.found_rule[:200]))
 
     vip = facts.author_handle.lower() in config.vip_handles
@@ -243,6 +253,10 @@ def _classify_one(
         ),
         config,
     )
+    if review and config.review is not None:
+        queue = config.review.queue
+        why_q = Reason(field="queue", rule="review", detail=queue,
+                       score=round(closeness[0] - closeness[1], 3))  # fmt: skip
     reasons.append(why_q)
     return Triage(
         lang=lang,

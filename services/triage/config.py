@@ -48,8 +48,18 @@ class BrandPolicy(_Frozen):
     answer_praise: bool | None = None
 
 
+class Review(_Frozen):
+    """Uncertain first: a tweet whose complaint decision lies within ``margin`` of its threshold
+    (the model's probability, or the rules' score) goes to ``queue`` as a case, whatever triage
+    decided, so an agent's 要対応 / 対応しない there teaches the model where it is least sure."""
+
+    queue: str = Field(default="triage-review", min_length=1, max_length=64)
+    margin: float = Field(default=0.05, gt=0.0, le=0.5)
+
+
 class TriageConfig(_Frozen):
     default_queue: str = Field(default="general", min_length=1, max_length=64)
+    review: Review | None = None  # None: no review queue (the default)
     routes: list[Route] = Field(default_factory=list)
     vip_handles: frozenset[str] = frozenset()
     answer_praise: bool = True
