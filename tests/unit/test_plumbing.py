@@ -63,7 +63,7 @@ def test_every_event_topic_has_a_dead_letter_topic_and_the_state_topic_is_compac
     assert sorted(names) == sorted([*events, *(f"{n}.dlq" for n in events), *state])
     assert topic_config(SLA_STATE) == {"cleanup.policy": "compact"}
     assert all(topic_config(n) == {"cleanup.policy": "compact"} for n in INGEST_STATE)
-    assert topic_config("cases.events") == {}
+    assert topic_config("cases.events") == {"cleanup.policy": "delete", "retention.ms": "-1"}
     assert "tweets.raw" in events
     assert "cases.events" in events
 

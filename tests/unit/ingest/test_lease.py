@@ -82,7 +82,10 @@ def test_the_shared_topics_are_provisioned_and_the_state_is_compacted() -> None:
     settings = IngestServiceSettings()
     provisioned = set(topic_names())
     assert settings.ingest_lease_topic in provisioned
-    assert topic_config(settings.ingest_lease_topic) == {}  # no records: nothing to compact
+    # no records worth keeping: nothing to compact, the broker's week
+    assert topic_config(settings.ingest_lease_topic) == {
+        "cleanup.policy": "delete", "retention.ms": "604800000",
+    }  # fmt: skip
     for topic in (settings.ingest_cursors_topic, settings.ingest_ledger_topic):
         assert topic in provisioned
         assert topic_config(topic) == {"cleanup.policy": "compact"}, topic
