@@ -328,9 +328,11 @@ def breaches(events: Sequence[CaseEventRow], cutoff: datetime) -> Check:
 
 
 def _settled(later: Sequence[CaseEventRow], name: str, due_at: datetime) -> bool:
-    """Whether an event occurred by ``due_at`` shows the clock no longer running to it."""
+    """Whether an event occurred by ``due_at`` shows the clock no longer running to it (its own
+    breach is not one: fired within the millisecond, it is stamped with the due time itself)."""
     for e in later:
-        if e.occurred_at > due_at:
+        if e.occurred_at > due_at or (e.kind == "sla_breach" and e.clock == name
+                                      and e.due_at == due_at):  # fmt: skip
             return False
         if e.state in CLOSED_STATES:
             return True

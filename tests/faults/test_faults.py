@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,6 +140,7 @@ def test_nothing_lost_nothing_doubled_under_faults(
     report = "\n".join(c.summary() for c in checks)
     say(f"reconciled:\n{report}\ndead letters: {dlq or 'none'}; services that stopped on their "
         f"own: {services.unexpected or 'none'}")  # fmt: skip
+    _keep_histories(services.home / "breach-notes.txt", events, checks[-1].notes, say)
     lost = sum(len(c.lost) for c in checks)
     doubled = sum(len(c.doubled) for c in checks)
     say(f"lost {lost}, doubled {doubled}")
@@ -148,3 +151,16 @@ def test_nothing_lost_nothing_doubled_under_faults(
     assert figures["tweets"]["in tweets.raw"] >= 200, report
     assert figures["replies"]["posted"] >= 20, report
     assert figures["breaches"]["breaches"] >= 20, report
+
+
+def _keep_histories(
+    path: Path, events: list[reconcile.CaseEventRow], notes: list[str], say: Any
+) -> None:
+    """The whole history of each case a breach note names, for a look after the run."""
+    named = {note.split()[0] for note in notes}
+    lines = [f"{e.case_id} v{e.case_version} {e.kind} at {e.occurred_at.isoformat()} "
+             f"state {e.state} fired {e.clock} due {e.due_at} clocks {e.clocks}"
+             for e in events if e.case_id in named]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n")
+    if named:
+        say(f"the histories of the {len(named)} cases with breach notes: {path}")

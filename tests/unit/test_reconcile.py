@@ -186,3 +186,17 @@ def test_breach_not_due_when_the_case_closed_or_the_clock_moved_in_time() -> Non
     check = breaches(events, cutoff=at(60))
     assert check.ok, check.summary()
     assert check.figures["clocks due"] == 0
+
+
+def test_a_breach_fired_within_the_millisecond_is_the_clock_falling_due() -> None:
+    # Events are stamped to the millisecond: a breach fired less than 1 ms after its due time
+    # carries the due time itself; it is that clock's breach, not a change that settled it.
+    fr = "first_response"
+    events = [
+        ev("a1", "c1", 1, "opened", 0, clocks=(running(fr, 20),)),
+        ev("a2", "c1", 2, "sla_breach", 20, clock=fr, due_at=at(20),
+           clocks=(ClockRow(fr, "breached", None),)),
+    ]  # fmt: skip
+    check = breaches(events, cutoff=at(60))
+    assert check.ok, check.summary()
+    assert check.figures == {"clocks due": 1, "breaches": 1, "breaches of no clock seen due": 0}
