@@ -318,6 +318,11 @@ def breaches(events: Sequence[CaseEventRow], cutoff: datetime) -> Check:
         "breaches of no clock seen due": len(unmatched),
     }
     check.notes = unmatched[:SHOWN]
+    # A breach of a clock no event showed running to that due time (before the cut-off: later
+    # ones may be due after it) was fired for a clock that had been met, paused or moved.
+    early = sorted(f"{c} {n} due {a.isoformat()}" for c, n, a in fired.keys() - due if a <= cutoff)
+    if early:
+        check.wrong.append(f"{len(early)} breaches of no clock due: {'; '.join(early[:SHOWN])}")
     if missed:
         check.lost.append(f"{len(missed)} breaches missed: {'; '.join(missed[:SHOWN])}")
     doubled = [f"{c} {n} due {a.isoformat()}: {_ids(ids)}" for (c, n, a), ids in

@@ -200,3 +200,16 @@ def test_a_breach_fired_within_the_millisecond_is_the_clock_falling_due() -> Non
     check = breaches(events, cutoff=at(60))
     assert check.ok, check.summary()
     assert check.figures == {"clocks due": 1, "breaches": 1, "breaches of no clock seen due": 0}
+
+
+def test_a_breach_of_a_clock_met_in_time_is_wrong() -> None:
+    fr = "first_response"
+    events = [
+        ev("a1", "c1", 1, "opened", 0, clocks=(running(fr, 20),)),
+        ev("a2", "c1", 2, "responded", 10, clocks=(ClockRow(fr, "met", None),)),
+        ev("a3", "c1", 3, "sla_breach", 20.5, clock=fr, due_at=at(20)),
+    ]  # fmt: skip
+    check = breaches(events, cutoff=at(60))
+    due = at(20).isoformat()
+    assert check.wrong == [f"1 breaches of no clock due: c1 first_response due {due}"]
+    assert not check.ok
