@@ -123,7 +123,9 @@ class Console:
         # Rows are re-rendered as live events arrive; find and click in one go, so a busy list
         # (the CI machine is slow) cannot detach the button between finding and clicking it.
         self.page.wait_for_function(OPEN_ROW, arg=case_id, timeout=LIVE_S)
-        expect(self.row(case_id)).to_have_attribute("aria-current", "true")
+        # The list is rebuilt when the stream resets or a case moves: as any live change, the
+        # opened row may take LIVE_S to be listed (and marked current) again.
+        expect(self.row(case_id)).to_have_attribute("aria-current", "true", timeout=LIVE_S)
         expect(self.page.locator("[data-testid=thread-item]").first).to_be_visible(timeout=LIVE_S)
 
     def check_healthy(self) -> None:
