@@ -4,16 +4,21 @@ import { t } from "./i18n.js";
 import { signOut } from "./session.js";
 import { state } from "./state.js";
 
-export async function api(method, path, body, { signingIn = false, headers: extra = {} } = {}) {
-  const headers = { ...extra, Authorization: `Bearer ${state.token}`, Accept: "application/json" };
+/** The fetch() options of a call with the token: `accept` answers, a JSON `body` when given. */
+export function request(method, body, accept, extra = {}) {
+  const headers = { ...extra, Authorization: `Bearer ${state.token}`, Accept: accept };
   const init = { method, headers };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  return init;
+}
+
+export async function api(method, path, body, { signingIn = false, headers: extra = {} } = {}) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, request(method, body, "application/json", extra));
   } catch (err) {
     return { status: 0, body: { error: { code: "network", message: String(err.message || err) } } };
   }

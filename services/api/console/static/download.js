@@ -1,20 +1,13 @@
 // Downloads of the API's CSV answers: fetched with the token (a plain link cannot send the
 // Authorization header), handed to the browser as a file named as the API names it.
 
-import { errorMessage } from "./api.js";
-import { state } from "./state.js";
+import { errorMessage, request } from "./api.js";
 
 /** Fetch `path` (GET, or POST with a JSON `body`) and save it; answers { ok, file, message }. */
 export async function download(path, body) {
-  const headers = { Authorization: `Bearer ${state.token}`, Accept: "text/csv" };
-  const init = { method: body === undefined ? "GET" : "POST", headers };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, request(body === undefined ? "GET" : "POST", body, "text/csv"));
   } catch (err) {
     return { ok: false, message: String(err.message || err) };
   }
