@@ -8,7 +8,9 @@ Counted from ``cases.events`` (where agents' decisions are seen):
   opened by hand is not counted again (its opening already counted the overturn); it is told
   from one triage opened by its opening time, the agent's, later than its first tweet's.
 
-The overturn rate by label, queue, language and model version is
+Each verdict is of the model version that triaged the case's opening tweet (the case's
+``model_version``; ``unknown`` for a case of an earlier producer). The overturn rate by label,
+queue, language and model version is
 ``overturned / (agreed + overturned)`` of :class:`AgreementMetrics`;
 a falling rate for a newer model version is the proof that it learns.
 """
@@ -34,11 +36,12 @@ class AgentVerdict:
     verdict: Literal["agreed", "overturned"]
 
 
-def verdicts(event: CaseEvent, model_version: str = UNKNOWN_VERSION) -> list[AgentVerdict]:
-    """What ``event`` says of triage's decisions on its case (``model_version``: the version
-    that triaged the case's tweet, as the tweet history holds it)."""
+def verdicts(event: CaseEvent) -> list[AgentVerdict]:
+    """What ``event`` says of triage's decisions on its case, each of the model version that
+    triaged the case's opening tweet."""
     case, change = event.case, event.change
     lang = case.lang or "und"
+    model_version = case.model_version or UNKNOWN_VERSION
 
     def one(label: str, agreed: bool) -> AgentVerdict:
         return AgentVerdict(label, case.queue, lang, model_version,
@@ -76,6 +79,6 @@ class AgreementMetrics:
             registry=registry,
         )
 
-    def count(self, event: CaseEvent, model_version: str = UNKNOWN_VERSION) -> None:
-        for v in verdicts(event, model_version):
+    def count(self, event: CaseEvent) -> None:
+        for v in verdicts(event):
             self.verdicts.labels(v.label, v.queue, v.lang, v.model_version, v.verdict).inc()

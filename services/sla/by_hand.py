@@ -107,6 +107,7 @@ def opened(action: OpenCase, policy: Policy, now: datetime) -> tuple[Case, Chang
         brand=t.brand, handle=t.handle, customer=t.author, channel=t.channel,
         state=CaseState.NEW, queue=queue, priority=t.priority, vip=t.vip,
         topic=t.triage.topic, lang=t.lang, sentiment=t.triage.sentiment,
+        model_version=t.model_version,
         conversation_ids=[t.dm_conversation_id or t.conversation_id],
         opening_tweet_id=t.tweet_id, last_customer_tweet_id=t.tweet_id,
         opened_at=now, updated_at=now, clocks=started, thread=[entry],

@@ -63,6 +63,7 @@ class _Triaged(_View):
     version: Literal[1] = 1
     tweet: _Tweet
     triage: _Triage
+    model_version: str = Field(max_length=64)
 
 
 class CaseInputCodec(Codec[TriagedTweet]):
@@ -74,7 +75,8 @@ class CaseInputCodec(Codec[TriagedTweet]):
         influence = _holding(Influence, {"vip": tri.influence.vip})
         triage = _holding(Triage, {**tri.__dict__, "influence": influence})
         tweet = _holding(TweetEvent, dict(t.__dict__))
-        return _holding(TriagedTweet, {"event_id": view.event_id, "tweet": tweet, "triage": triage})
+        return _holding(TriagedTweet, {"event_id": view.event_id, "tweet": tweet, "triage": triage,
+                                       "model_version": view.model_version})  # fmt: skip
 
 
 M = TypeVar("M", bound=BaseModel)

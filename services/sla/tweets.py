@@ -59,6 +59,7 @@ def _open(tt: TriagedTweet, policy: Policy) -> Case:
         topic=tri.topic,
         lang=tri.lang,
         sentiment=tri.sentiment,
+        model_version=tt.model_version,
         conversation_ids=[t.dm_conversation_id or t.conversation_id],
         opening_tweet_id=t.tweet_id,
         last_customer_tweet_id=t.tweet_id,

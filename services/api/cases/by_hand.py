@@ -71,6 +71,7 @@ def open_case(doc: dict[str, Any], actor: a.Actor, body: OpenBody, now: datetime
         channel=doc["channel"], created_at=doc["created_at"], lang=doc.get("lang"),
         queue=doc["queue"], priority=doc["priority"],
         vip=bool((doc.get("influence") or {}).get("vip")), triage=verdict_of(doc),
+        model_version=doc.get("model_version"),
     )  # fmt: skip
     return a.OpenCase(
         event_id=new_event_id(), case_id=case_id_for(doc["case_key"], tweet.tweet_id),

@@ -104,6 +104,9 @@ class OpenedTweet(Part):
     priority: Priority
     vip: bool = False
     triage: Verdict
+    model_version: str | None = Field(
+        default=None, max_length=64, description="The triage model version that decided it"
+    )
 
 
 class OpenCase(_Action):

@@ -79,6 +79,12 @@ class Case(Part):
     topic: Topic | None = None
     lang: str | None = None
     sentiment: Sentiment | None = None
+    model_version: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The triage model version that decided the opening tweet (its triaged "
+        "event's model_version); None when not known (a case of an earlier producer)",
+    )
     conversation_ids: list[Id] = Field(min_length=1)
     opening_tweet_id: Id
     last_customer_tweet_id: Id | None = None

@@ -1,6 +1,7 @@
 """The API's indexer counts agents' verdicts on triage as it indexes the case events: a
-correction that overturns triage's topic is one `overturned` of label topic, by queue and
-language (tweetcare_triage_agent_verdicts_total, issue 18's agreement metric)."""
+correction that overturns triage's topic is one `overturned` of label topic, by queue, language
+and the model version that triaged the case (tweetcare_triage_agent_verdicts_total, issue 18's
+agreement metric)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_a_correction_indexed_is_counted_as_triage_overturned(
     topics, delete_topics = make_topics(kafka_bootstrap, "tweets", "cases", "tdlq", "cdlq")
     prefix = f"agree-{uuid.uuid4().hex[:8]}"
     config = config_for(kafka_bootstrap, topics, prefix)
-    subject = case("c-agree", lang="ja", queue="jp-care")
+    subject = case("c-agree", lang="ja", queue="jp-care", model_version="lr5-20261202-a")
     triage = Verdict(topic=Topic.DELIVERY, sentiment=Sentiment.NEGATIVE, needs_reply=True)
     agent = Verdict(topic=Topic.BILLING)
     record = Correction(tweet_id=subject.opening_tweet_id, triage=triage, agent=agent,
@@ -65,7 +66,7 @@ def test_a_correction_indexed_is_counted_as_triage_overturned(
     finally:
         drop_read_model(es, prefix)
         delete_topics()
-    labels = {"label": "topic", "queue": "jp-care", "lang": "ja", "model_version": "unknown"}
+    labels = {"label": "topic", "queue": "jp-care", "lang": "ja", "model_version": "lr5-20261202-a"}
     assert (
         registry.get_sample_value(
             "tweetcare_triage_agent_verdicts_total", {**labels, "verdict": "overturned"}
