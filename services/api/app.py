@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from services.api import error_handlers
 from services.api.admin import routes as admin
 from services.api.apidocs import routes as apidocs
+from services.api.brands import routes as brands
 from services.api.cases import routes as cases
 from services.api.console import routes as console
 from services.api.limits import BodyLimit
@@ -35,7 +36,7 @@ def create_app(state: Shared) -> FastAPI:
     app.state.shared = state
     app.state.tokens = state.tokens
     error_handlers.install(app)
-    for domain in (ops, live, admin, queues, cases, search, stats, console):
+    for domain in (ops, live, admin, queues, cases, brands, search, stats, console):
         app.include_router(domain.router)
     if state.settings.api_docs:
         app.include_router(apidocs.router)

@@ -9,6 +9,7 @@ import hashlib
 
 from services.plumbing.contracts.actions import AgentAction, Correct, Reply, Role, Verdict
 from services.plumbing.contracts.cases import Case, CaseState
+from services.plumbing.contracts.common import Channel
 
 CLOSED = frozenset({CaseState.RESOLVED, CaseState.CLOSED_NO_REPLY, CaseState.SPAM})
 
@@ -56,7 +57,8 @@ def check(case: Case, action: AgentAction) -> None:
     """Raise :class:`RejectedError` for an actor who may not do this, a state it may not start
     from, or a collision with the case's holder. The API asks the same before it sends (a fast
     answer from its view of the case); this service's answer, in partition order, is the one
-    that holds."""
+    that holds. A DM (a reply to a DM case, or by DM) from another handle than the case's
+    is refused."""
     role = action.actor.role
     if role not in ACTORS or (action.kind in SUPERVISOR_ONLY and role not in SUPERVISORS):
         raise RejectedError("forbidden_role", f"a {role.value} cannot "
@@ -76,6 +78,18 @@ def check(case: Case, action: AgentAction) -> None:
     if isinstance(action, Reply) and held_by_other(case, action):
         assert case.assignee is not None
         raise RejectedError("claimed_by_other", f"the case is claimed by {case.assignee.name}")
+    if isinstance(action, Reply) and action.handle is not None:
+        # A DM conversation is the customer's with the case's account: another handle would
+        # start a new one, from an account the customer never wrote to (or was nudged to).
+        dm = Channel.DM in (case.channel, action.channel)
+        if dm and not same_handle(action.handle, case.handle):
+            raise RejectedError("dm_other_handle", f"a DM goes from @{case.handle}, the "
+                                "case's handle, never from another")  # fmt: skip
+
+
+def same_handle(one: str, other: str) -> bool:
+    """Whether two spellings name one X handle (X ignores case and the leading ``@``)."""
+    return one.lstrip("@").lower() == other.lstrip("@").lower()
 
 
 def held_by_other(case: Case, action: AgentAction) -> bool:

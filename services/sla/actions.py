@@ -216,7 +216,9 @@ def _unassigned(state: CaseState) -> CaseState:
 
 
 def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
-    """Request the reply; an unclaimed case becomes the replier's (no two agents answer it)."""
+    """Request the reply, from the handle the agent chose (the API holds it to the brand's
+    handles; a DM only from the case's, :func:`check`) or else the case's; an unclaimed case
+    becomes the replier's (no two agents answer it)."""
     if case.channel == Channel.DM and action.channel != Channel.DM:
         raise RejectedError("dm_case_public_reply", "a DM case can only be answered by DM")
     update: dict[str, object] = {}
@@ -232,7 +234,7 @@ def _reply(case: Case, action: Reply) -> tuple[Case, Change, list[OutboxReply]]:
         case_id=case.case_id,
         case_key=case.case_key,
         brand=case.brand,
-        handle=case.handle,
+        handle=action.handle or case.handle,
         channel=action.channel,
         in_reply_to_tweet_id=target if action.channel == Channel.PUBLIC else None,
         dm_recipient_id=case.customer.id if action.channel == Channel.DM else None,

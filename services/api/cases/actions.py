@@ -1,12 +1,14 @@
 """Agent actions as requested: the body of each kind, and the action built from it (pure).
 
 A reply is composed here (canned text, variables, signature, X's weighted length) and checked:
-a DM case is answered by DM only, and a public reply with personal data needs ``allow_pii``.
+a DM case is answered by DM only, a reply goes from one of the brand's handles, and a public
+reply with personal data needs ``allow_pii``.
 Sending the action and waiting for its outcome is :mod:`services.api.cases.outcomes`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -14,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.cases.replies import compose, render
 from services.api.errors import ConflictError, InvalidInputError, NotFoundError
-from services.plumbing.casework import digest
+from services.plumbing.casework import digest, same_handle
 from services.plumbing.contracts import actions as a
 from services.plumbing.contracts.cases import Case
 from services.plumbing.contracts.codecs import new_event_id
@@ -57,13 +59,15 @@ class NoteBody(_Body):
 
 class ReplyBody(_Body):
     """``text``, or ``canned_id`` (its text with ``variables`` filled); ``channel`` defaults to
-    the case's. A public reply that carries personal data needs ``allow_pii``."""
+    the case's, ``handle`` (one of the brand's) to the case's. A public reply that carries
+    personal data needs ``allow_pii``."""
 
     text: str | None = Field(default=None, min_length=1, max_length=10_000)
     canned_id: str | None = Field(default=None, min_length=1, max_length=64)
     variables: dict[str, str] = Field(default_factory=dict, max_length=20)
     signature: str | None = Field(default=None, max_length=30)
     channel: Literal["public", "dm"] | None = None
+    handle: str | None = Field(default=None, pattern=r"^@?[0-9A-Za-z_.\-]{1,64}$")
     allow_pii: bool = False
 
 
@@ -119,14 +123,37 @@ def keyed_ids(case_id: str, key: str) -> tuple[str, str]:
     return digest("reply-action", case_id, key), digest("reply", case_id, key)
 
 
+def needs_handles(case: Case, body: ReplyBody) -> bool:
+    """Whether the reply names a handle other than the case's (the brand's handles decide)."""
+    return body.handle is not None and not same_handle(body.handle, case.handle)
+
+
+def reply_handle(case: Case, wanted: str | None, brand_handles: Sequence[str]) -> str | None:
+    """The handle the reply action names: None (the case's) when ``wanted`` is None or the
+    case's own; else the brand's spelling of it. Raises :class:`InvalidInputError`
+    (``handle_not_of_brand``) for a handle that is not among ``brand_handles``."""
+    if wanted is None or same_handle(wanted, case.handle):
+        return None
+    known = next((h for h in brand_handles if same_handle(h, wanted)), None)
+    if known is None:
+        handles = sorted({case.handle, *brand_handles}, key=str.lower)
+        raise InvalidInputError(
+            "handle_not_of_brand", f"@{wanted.lstrip('@')} is not a handle of {case.brand}",
+            handles=handles,
+        )  # fmt: skip
+    return known
+
+
 def reply(
     case: Case, actor: a.Actor, body: ReplyBody, canned_text: str | None, now: datetime,
-    thread_has_pii: bool, key: str | None = None,
+    thread_has_pii: bool, key: str | None = None, brand_handles: Sequence[str] = (),
 ) -> tuple[a.Reply, list[dict[str, str]]]:  # fmt: skip
-    """The reply action and its warnings; a DM case is answered by DM only. With an
-    idempotency ``key`` its ids are :func:`keyed_ids` (else new ones). Raises
+    """The reply action and its warnings; a DM case is answered by DM only, and from the
+    handle ``body`` names among ``brand_handles`` (:func:`reply_handle`). With an idempotency
+    ``key`` its ids are :func:`keyed_ids` (else new ones). Raises
     :class:`~services.api.cases.replies.ReplyError` for a reply that cannot be sent as composed."""
     channel = Channel(body.channel) if body.channel else case.channel
+    handle = reply_handle(case, body.handle, brand_handles)
     if case.channel == Channel.DM and channel != Channel.DM:
         raise ConflictError("dm_case_public_reply", "a DM case can only be answered by DM")
     if (body.text is None) == (canned_text is None):
@@ -159,6 +186,6 @@ def reply(
     action = a.Reply(
         **{**_common(case, actor, now), "event_id": action_id}, reply_id=reply_id, text=final,
         channel=channel, in_reply_to_tweet_id=target if channel == Channel.PUBLIC else None,
-        idempotency_key=key,
+        handle=handle, idempotency_key=key,
     )  # fmt: skip
     return action, warnings

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.api.brands import service as brands
 from services.api.cases import actions as act
 from services.api.cases import by_hand, outcomes, service
 from services.api.deps import ActionId, Agent, CaseId, Now, Reader, State, Supervisor
@@ -107,7 +108,11 @@ _simple("priority", act.PriorityBody, Supervisor, "Set the case's priority")
 
 @router.post(
     "/cases/{case_id}/reply", tags=["actions"],
-    summary="Reply (public or DM; a DM case only by DM); claims an unclaimed case",
+    summary="Reply (public or DM; a DM case only by DM) from the case's handle or another of "
+    "the brand's; claims an unclaimed case",
+    responses={422: {"description": "handle_not_of_brand, reply_too_long, pii_in_public_reply, "
+                     "..."}, 409: {"description": "claimed_by_other, dm_case_public_reply, "
+                     "dm_other_handle, ..."}},
 )  # fmt: skip
 async def reply(
     case_id: CaseId, body: act.ReplyBody, actor: Agent, state: State, now: Now,
@@ -126,7 +131,11 @@ async def reply(
             raise CannedNotFoundError(body.canned_id)
         canned_text = str(canned["text"])
     pii = await service.thread_has_pii(state.es, state.prefix, case)
-    action, warnings = act.reply(case, actor, body, canned_text, now, pii, key)
+    handles: list[str] = []
+    if act.needs_handles(case, body):  # another handle than the case's: is it the brand's?
+        of_brand = await brands.brand_handles(state.es, state.prefix, case.brand)
+        handles = [h.handle for h in of_brand.handles]
+    action, warnings = act.reply(case, actor, body, canned_text, now, pii, key, handles)
     by_hand.refuse_early(case, action)
     return await _submit(state, "reply", action, {"warnings": warnings, "text": action.text})
 

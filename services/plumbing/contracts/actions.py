@@ -63,6 +63,13 @@ class Reply(_Action):
     text: str = Field(min_length=1, max_length=10_000)
     channel: Channel
     in_reply_to_tweet_id: Id | None = None
+    handle: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="The brand handle to post from, one of the case's brand's (the API checks); "
+        "absent: the case's handle. A DM goes from the case's handle only",
+    )
     idempotency_key: Id | None = Field(
         default=None,
         description="The client's key of this reply: a second reply with the same key to the "

@@ -49,9 +49,10 @@ ERROR_CODES = frozenset({
     "tweet_not_found", "invalid_input", "invalid_cursor", "invalid_search", "too_many_buckets",
     "body_too_large", "method_not_allowed", "rate_limited", "too_many_exports", "brand_tweet",
     "pii_in_public_reply", "reply_too_long", "unknown_variable", "reply_text_required",
-    "empty_reply", "invalid_template", "invalid_role",
+    "empty_reply", "invalid_template", "invalid_role", "handle_not_of_brand",
     # the SLA service's rejections, answered as they come (409, 403)
     "claimed_by_other", "not_claimed", "invalid_transition", "dm_case_public_reply",
+    "dm_other_handle",
 })  # fmt: skip
 """Every code a 4xx may carry; anything else (``http_error``, a bare FastAPI ``detail``) fails."""
 

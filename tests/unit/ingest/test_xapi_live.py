@@ -545,6 +545,25 @@ def test_a_reply_left_attempting_is_reported_unknown_and_never_posted_again(
     assert fake.calls["POST /2/tweets"] == 0
 
 
+def test_each_reply_is_posted_by_the_handle_it_names_with_that_handles_token(
+    fake: FakeX, conn: Connection, tmp_path: Path
+) -> None:
+    apis = {h: XApi(fake.token_of(h), conn) for h in ("AcmeHelp", "acme_jp")}
+    outbox = Outbox(apis, ReplyLedger(tmp_path / "ledger.jsonl"), clock=conn.clock)
+    customer = fake.add_tweet("mika_t", "@AcmeHelp 助けて")
+
+    from_jp = outbox.post(_reply("r-1", handle="ACME_JP", in_reply_to_tweet_id=customer["id"]))
+    from_en = outbox.post(_reply("r-2", in_reply_to_tweet_id=customer["id"]))
+
+    assert (from_jp.status, from_en.status) == ("posted", "posted")
+    authors = {t["id"]: t["author_id"] for t in fake.posted}
+    assert authors == {
+        from_jp.posted_tweet_id: fake.user("acme_jp")["id"],
+        from_en.posted_tweet_id: fake.user("AcmeHelp")["id"],
+    }
+    assert outbox.brand_user_id("acme_jp") == fake.user("acme_jp")["id"]
+
+
 def test_a_handle_without_a_user_token_fails_with_no_credentials(
     fake: FakeX, conn: Connection, tmp_path: Path
 ) -> None:

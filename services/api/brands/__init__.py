@@ -1,0 +1,1 @@
+"""Brands: the handles each brand answers from, as the read model knows them."""
