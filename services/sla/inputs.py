@@ -70,13 +70,20 @@ class CaseInputCodec(Codec[TriagedTweet]):
     """``tweets.triaged`` as the SLA service reads it (see the module docstring)."""
 
     def from_dict(self, doc: object) -> TriagedTweet:
-        view = _VIEW.from_dict(doc)
-        t, tri = view.tweet, view.triage
-        influence = _holding(Influence, {"vip": tri.influence.vip})
-        triage = _holding(Triage, {**tri.__dict__, "influence": influence})
-        tweet = _holding(TweetEvent, dict(t.__dict__))
-        return _holding(TriagedTweet, {"event_id": view.event_id, "tweet": tweet, "triage": triage,
-                                       "model_version": view.model_version})  # fmt: skip
+        return _built(_VIEW.from_dict(doc))
+
+    def from_json(self, data: bytes) -> TriagedTweet:
+        return _built(_VIEW.from_json(data))
+
+
+def _built(view: _Triaged) -> TriagedTweet:
+    """The ``TriagedTweet`` holding just what ``view`` validated."""
+    t, tri = view.tweet, view.triage
+    influence = _holding(Influence, {"vip": tri.influence.vip})
+    triage = _holding(Triage, {**tri.__dict__, "influence": influence})
+    tweet = _holding(TweetEvent, dict(t.__dict__))
+    return _holding(TriagedTweet, {"event_id": view.event_id, "tweet": tweet, "triage": triage,
+                                   "model_version": view.model_version})  # fmt: skip
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -1,11 +1,13 @@
 """The indexer: ``tweets.triaged`` and ``cases.events`` into the read model, exactly once in effect.
 
-Commit policy: a polled batch is decoded, written with one bulk request, and its offsets are
-committed only after Elasticsearch accepted every document (or refused a case document as an
-older version, which is success: the newer one is already there). While Elasticsearch is down or
-overloaded the same batch is retried with exponential backoff, so nothing is lost; every write is
-idempotent (tweets by tweet id, case documents by external version, case events by event id),
-so a batch written twice — after a crash before the commit — doubles nothing.
+Commit policy: a polled batch is decoded, written with one bulk request (sent while the previous
+batch's may still be in Elasticsearch: at most two are in flight), and its offsets are committed
+only after Elasticsearch accepted every document (or refused a case document as an older
+version, which is success: the newer one is already there) and the previous batch committed.
+While Elasticsearch is down or overloaded the same batch is retried with exponential backoff, so
+nothing is lost; every write is idempotent (tweets by tweet id, case documents by external
+version, case events by event id), so a batch written twice — after a crash before the
+commit — doubles nothing, and the two batches in flight may be applied in either order.
 
 Undecodable records go to ``<topic>.dlq`` with the reason (:mod:`services.plumbing.deadletters`),
 and so does a record whose document Elasticsearch refuses for good (a mapping error); both are
@@ -246,14 +248,31 @@ class Indexer:
         try:
             if own:
                 await producer.start()
+            previous: asyncio.Task[bool] | None = None
             try:
                 while not stop.is_set():
                     polled = await gather(
                         consumer, size=self.config.batch_size, window_s=self.config.linger_s,
                         wait_s=self.config.poll_ms / 1000, stop=stop,
                     )  # fmt: skip
-                    if polled and not await self._batch(consumer, producer, polled, stop):
-                        return
+                    if not polled:
+                        continue
+                    # This batch's bulk request goes out while the previous one's is still
+                    # in Elasticsearch (it waits on I/O far more than it computes); its commit
+                    # waits for the previous batch's. At most two batches are in flight.
+                    batch = asyncio.create_task(
+                        self._batch(consumer, producer, polled, stop, previous)
+                    )
+                    try:
+                        if previous is not None and not await previous:
+                            await batch
+                            return
+                    except BaseException:
+                        batch.cancel()  # the previous batch failed: this one never commits
+                        raise
+                    previous = batch
+                if previous is not None:
+                    await previous
             finally:
                 if own:
                     await producer.stop()
@@ -266,7 +285,12 @@ class Indexer:
         producer: AIOKafkaProducer,
         polled: Mapping[TopicPartition, list[Any]],
         stop: asyncio.Event,
+        previous: asyncio.Task[bool] | None = None,
     ) -> bool:
+        """Write one polled batch and commit it once ``previous`` (the batch polled before it)
+        has committed; False, committing nothing, when ``stop`` came first (or ``previous``
+        stopped). Every write is idempotent and versioned, so the two batches' bulk requests
+        may be applied in either order."""
         group = self.config.group_id
         with self._consumers.processing(group):
             records = [Record.of(r) for batch in polled.values() for r in batch]
@@ -289,6 +313,8 @@ class Indexer:
                     ops += [_Op(CASES, case_meta, case, i), _Op(CASE_EVENTS, event_meta, event, i)]
             refused: dict[int, str] = {}  # record index -> why Elasticsearch will never take it
             if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
+                return False
+            if previous is not None and not await previous:
                 return False
             for i, reason in refused.items():
                 dead[i] = dead_letter_of(

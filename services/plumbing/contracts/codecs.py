@@ -71,16 +71,33 @@ class Codec(Generic[T]):
             ) from exc
 
     def decode(self, data: bytes | str | None) -> T:
-        """Parse and validate one message; raises :class:`EventValidationError` with the reason."""
+        """Parse and validate one message; raises :class:`EventValidationError` with the reason.
+
+        A valid message is parsed and validated in one step (:meth:`from_json`, pydantic's own
+        parser: about a fifth less CPU than parsing first); only one that fails it, or that
+        spells a non-finite number (which that parser would take and JSON does not allow), is
+        parsed again the slow way, which says precisely what is wrong with it."""
         if data is None:
             raise EventValidationError(self.topic, DeadLetterReason.UNDECODABLE, "empty message")
+        raw = data.encode() if isinstance(data, str) else data
+        if b"NaN" not in raw and b"Infinity" not in raw:
+            try:
+                return self.from_json(raw)
+            except ValidationError:
+                pass  # not JSON, another version or a schema violation: the reason below
         try:
-            doc = orjson.loads(data)
+            doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise EventValidationError(
                 self.topic, DeadLetterReason.UNDECODABLE, f"not JSON: {exc}"
             ) from exc
         return self.from_dict(doc)
+
+    def from_json(self, data: bytes) -> T:
+        """Parse and validate a message in one step; raises ``pydantic.ValidationError`` (whatever
+        is wrong: :meth:`decode` then finds the reason). No version check of its own: each
+        contract admits only the versions its consumers read (``version: Literal[1]``)."""
+        return self.adapter.validate_json(data)
 
     def from_dict(self, doc: Any) -> T:
         """Validate an already parsed JSON document."""
