@@ -1,7 +1,8 @@
 """Active support in the console, in Chromium against the whole running system (`tweetcare demo`):
 an agent searches in Japanese, opens a keyword tweet (one that never @-mentions the brand) as a
-case (要対応), answers it from the Japanese handle, saves the search as a folder shared with the
-queue's team and exports it as CSV; a supervisor sees the support rate move on the report.
+case (要対応), answers it from the Japanese handle (picked among the brand's), saves the search as
+a folder shared with the queue's team and exports it as CSV; a supervisor sees the support rate
+move on the report.
 A case with personal data in public offers the DM nudge, and a public reply that repeats the
 data is refused.
 
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.elasticsearch]
 
 ACTIVE = "active-support"  # the demo's queue of keyword tweets (demo-triage.yaml)
 EN_HANDLE_ID = "3019280001"  # AcmeHelp's X user id in the demo's generated stream
+EN_HANDLE, JA_HANDLE = "AcmeHelp", "acme_jp"  # the demo brand's handles
 ORDER = r"order (\d{3}-\d{7})"  # an order number in a tweet's text (personal data)
 
 # The first listed hit of this run that fits (None: none yet).
@@ -124,13 +126,22 @@ def test_search_in_japanese_open_answer_share_export_and_report(
     )
     expect(inbound).to_be_visible(timeout=LIVE_S)
     case_id = agent.by("case-id").inner_text()
+    # The replying handle: the brand's handles are offered, the case's (Japanese) one first;
+    # the agent picks the Japanese handle and the console sends that choice.
+    handle = agent.by("reply-handle")
+    expect(handle.locator(f'option[value="{EN_HANDLE}"]')).to_have_count(1, timeout=LIVE_S)
+    expect(handle).to_have_value(JA_HANDLE)
+    handle.select_option(EN_HANDLE)
+    handle.select_option(JA_HANDLE)
     sent = f"ご不便をおかけしております。確認いたします。{uuid.uuid4().hex[:4]}"
     agent.by("reply-text").fill(sent)
-    agent.by("reply-send").click()
+    with agent.page.expect_request(lambda r: r.url.endswith(f"/v1/cases/{case_id}/reply")) as ask:
+        agent.by("reply-send").click()
+    assert ask.value.post_data_json["handle"] == JA_HANDLE
     expect(agent.by("action-result")).to_have_attribute("data-status", "applied", timeout=LIVE_S)
     # Out through the outbox and back as the brand's tweet, from the Japanese handle.
     outbound = agent.page.locator("[data-testid=thread-item][data-direction=outbound]")
-    expect(outbound.filter(has_text=sent)).to_contain_text("@acme_jp", timeout=30_000)
+    expect(outbound.filter(has_text=sent)).to_contain_text(f"@{JA_HANDLE}", timeout=30_000)
 
     # The search, kept as a folder shared with the queue's team, exported as CSV.
     agent.by("nav-search").click()

@@ -276,6 +276,9 @@ def test_a_dm_case_is_answered_only_by_dm(demo: Demo, contexts: Any) -> None:
     expect(agent.by("channel-public")).to_have_count(0)
     expect(agent.by("channel-dm")).to_be_checked()
     expect(agent.by("dm-only")).to_be_visible()
+    # A DM goes from the case's handle: the handle cannot be changed.
+    expect(agent.by("reply-handle")).to_be_disabled()
+    expect(agent.by("reply-handle-hint")).to_be_visible()
     long_dm = "ご注文番号をお知らせください。" * 12  # over 280 by weight: fine for a DM
     agent.by("reply-text").fill(long_dm)
     expect(agent.by("char-count")).to_contain_text("DM")

@@ -1,5 +1,6 @@
-// The reply composer: canned replies with their variables, the signature, the channel, and
-// the weight X counts (public replies stop at 280).
+// The reply composer: canned replies with their variables, the signature, the channel, the
+// handle it goes from (the case's, or another of the brand's), and the weight X counts (public
+// replies stop at 280).
 
 import { t } from "./i18n.js";
 import { act } from "./actions.js";
@@ -51,8 +52,15 @@ function buildComposer(c) {
     h("legend", { text: t("reply.channel") }),
     channels.map((channel) => h("label", { class: "radio" },
       h("input", { type: "radio", name: "channel", value: channel, checked: channel === c.channel,
-        "data-testid": `channel-${channel}`, onchange: updateCount }),
+        "data-testid": `channel-${channel}`, onchange: () => { syncHandle(); updateCount(); } }),
       t(`reply.channel.${channel}`)))),
+  h("div", { class: "row" },
+    h("label", { for: "reply-handle", text: t("reply.handle") }),
+    h("select", { id: "reply-handle", "data-testid": "reply-handle", "data-case-handle": c.handle,
+      "aria-describedby": "reply-handle-hint" },
+    h("option", { value: c.handle, text: `@${c.handle}` })),
+    h("span", { id: "reply-handle-hint", class: "muted", "data-testid": "reply-handle-hint",
+      text: t("reply.handle.dm") })),
   dmCase ? h("p", { class: "note-dm", "data-testid": "dm-only", text: t("reply.dm_only") }) : null,
   h("div", { class: "row send" },
     h("span", { id: "char-count", class: "char-count", "data-testid": "char-count" }),
@@ -71,7 +79,38 @@ function buildComposer(c) {
   h("button", { type: "submit", "data-testid": "note-add" }, t("actions.note")));
   box.replaceChildren(reply, note);
   fillCanned(c.lang);
+  syncHandle();
   updateCount();
+  loadHandles(c);
+}
+
+// The brand's handles (GET /v1/brands/{brand}/handles), asked once per brand per page.
+const brandHandles = new Map();
+
+async function loadHandles(c) {
+  if (!brandHandles.has(c.brand)) {
+    const res = await api("GET", `/v1/brands/${encodeURIComponent(c.brand)}/handles`);
+    if (res.status !== 200) return; // the case's own handle stays the one choice
+    brandHandles.set(c.brand, res.body.handles.map((x) => x.handle));
+  }
+  const select = $("#reply-handle");
+  if (!select || $("#case-composer").dataset.caseId !== c.case_id) return; // moved on meanwhile
+  const chosen = select.value;
+  const same = (a, b) => a.toLowerCase() === b.toLowerCase();
+  const others = brandHandles.get(c.brand).filter((x) => !same(x, c.handle));
+  select.replaceChildren(...[c.handle, ...others].map((x) => h("option", { value: x, text: `@${x}` })));
+  select.value = chosen;
+  select.dataset.filled = c.brand;
+}
+
+// A DM goes from the case's handle only (the customer's conversation is with that account).
+function syncHandle() {
+  const select = $("#reply-handle");
+  if (!select) return;
+  const dm = selectedChannel() === "dm";
+  if (dm) select.value = select.dataset.caseHandle;
+  select.disabled = dm;
+  $("#reply-handle-hint").hidden = !dm;
 }
 
 function selectedChannel() {
@@ -155,10 +194,11 @@ async function sendReply(event) {
   const textarea = $("#reply-text");
   const signature = $("#reply-signature").value.trim() || null;
   const channel = selectedChannel();
+  const handle = $("#reply-handle").value;
   // Unchanged canned text goes by id, so the API fills its variables with what it knows.
   const body = textarea.dataset.cannedId && textarea.value === textarea.dataset.cannedText
-    ? { canned_id: textarea.dataset.cannedId, signature, channel }
-    : { text: textarea.value.trim(), signature, channel };
+    ? { canned_id: textarea.dataset.cannedId, signature, channel, handle }
+    : { text: textarea.value.trim(), signature, channel, handle };
   const res = await act("reply", body, { "Idempotency-Key": keyFor(state.openCaseId) });
   if (res && res.status >= 200 && res.status < 500 && res.status !== 202) replyKey = null;
   if (res && res.status === 200) {
