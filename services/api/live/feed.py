@@ -4,6 +4,12 @@ Every API replica reads every partition of ``cases.events`` from the end (no con
 replica must see every event), keeps the last events in a ring buffer for streams that resume with
 ``Last-Event-ID``, wakes the request waiting for an action's outcome, and fans events out to the
 live streams of the queues they concern (including the queue a case just left).
+
+It holds each event as its bytes and routing fields (:class:`LiveEvent`) and decodes the whole
+event only for whoever needs it: :meth:`LiveFeed.latest`, an outcome's waiter or
+:meth:`LiveFeed.outcome`. Streams send the bytes as they came. A message that is not a case event
+is skipped with a warning when read; one that only fails its whole decode is skipped (warned
+once) by whoever asked for it: no answer from the feed, as if it had never arrived.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer
 
+from services.api.live.events import LiveEvent
 from services.plumbing.contracts.cases import CaseEvent
-from services.plumbing.contracts.codecs import CASES_EVENTS, EventValidationError
+from services.plumbing.contracts.codecs import EventValidationError
 
 log = logging.getLogger("tweetcare.api.live")
 ALL_QUEUES = "*"
@@ -33,10 +40,10 @@ class Subscription:
 
     def __init__(self, queue: str, capacity: int = 1_000) -> None:
         self.queue = queue
-        self.events: asyncio.Queue[CaseEvent] = asyncio.Queue(capacity)
+        self.events: asyncio.Queue[LiveEvent] = asyncio.Queue(capacity)
         self.overflowed = False
 
-    def offer(self, event: CaseEvent) -> bool:
+    def offer(self, event: LiveEvent) -> bool:
         """Take ``event``; False (and ``overflowed`` from then on) when it does not fit."""
         if self.overflowed:
             return False
@@ -58,51 +65,59 @@ class LiveFeed:
 
     def __init__(self, buffer_size: int = 10_000, stream_capacity: int = 1_000) -> None:
         self._stream_capacity = stream_capacity
-        self._buffer: deque[CaseEvent] = deque(maxlen=buffer_size)
-        self._outcomes: OrderedDict[str, CaseEvent] = OrderedDict()
+        self._buffer: deque[LiveEvent] = deque(maxlen=buffer_size)
+        self._outcomes: OrderedDict[str, LiveEvent] = OrderedDict()
         self._waiters: dict[str, asyncio.Future[CaseEvent]] = {}
         self._subscribers: set[Subscription] = set()
-        self._latest: OrderedDict[str, CaseEvent] = OrderedDict()
+        self._latest: OrderedDict[str, LiveEvent] = OrderedDict()
         self._capacity = buffer_size
         self.received = 0
 
     # -- input -------------------------------------------------------------------------------
-    def publish(self, event: CaseEvent) -> None:
-        """Take one event from ``cases.events``."""
+    def publish(self, event: LiveEvent | CaseEvent) -> None:
+        """Take one event from ``cases.events`` (a :class:`CaseEvent`: one made in-process)."""
+        live = event if isinstance(event, LiveEvent) else LiveEvent.of(event)
         self.received += 1
-        self._buffer.append(event)
-        case_id = event.case.case_id
-        known = self._latest.pop(case_id, None)
-        self._latest[case_id] = (
-            event if known is None or event.case_version >= known.case_version else known
-        )
+        self._buffer.append(live)
+        case_id = live.case_id
+        was = self._latest.pop(case_id, None)
+        newest = live
+        if was is not None and not was.undecodable and was.case_version > live.case_version:
+            newest = was
+        self._latest[case_id] = newest
         if len(self._latest) > self._capacity * 10:
             self._latest.popitem(last=False)
-        left = known.case.queue if known is not None else None  # the queue it may have left
-        if event.outcome is not None:
-            action_id = event.outcome.action_id
-            self._outcomes[action_id] = event
+        left = was.queue if was is not None else None  # the queue it may have left
+        if live.action_id is not None:
+            action_id = live.action_id
+            self._outcomes[action_id] = live
             if len(self._outcomes) > self._capacity:
                 self._outcomes.popitem(last=False)
             waiter = self._waiters.pop(action_id, None)
             if waiter is not None and not waiter.done():
-                waiter.set_result(event)
+                decoded = live.event  # someone waits for it: decoded now
+                if decoded is not None:
+                    waiter.set_result(decoded)
+                else:  # no outcome: it keeps waiting, as for an event that never came
+                    self._waiters[action_id] = waiter
         for sub in list(self._subscribers):
-            if self._concerns(sub.queue, event, left) and not sub.offer(event):
+            if self._concerns(sub.queue, live, left) and not sub.offer(live):
                 self._subscribers.discard(sub)  # it ends once it has sent what it holds
 
     @staticmethod
-    def _concerns(queue: str, event: CaseEvent, left: str | None) -> bool:
-        return queue in (ALL_QUEUES, event.case.queue, left)
+    def _concerns(queue: str, event: LiveEvent, left: str | None) -> bool:
+        return queue in (ALL_QUEUES, event.queue, left)
 
     def latest(self, case_id: str) -> CaseEvent | None:
-        """The newest event seen for ``case_id`` (fresher than the index right after a change)."""
-        return self._latest.get(case_id)
+        """The newest event seen for ``case_id`` (fresher than the index right after a change);
+        None when there is none or it does not decode."""
+        known = self._latest.get(case_id)
+        return known.event if known is not None else None
 
     # -- outcomes ----------------------------------------------------------------------------
     def expect(self, action_id: str) -> asyncio.Future[CaseEvent]:
         """Register before sending the action; the future resolves with its outcome event."""
-        known = self._outcomes.get(action_id)
+        known = self.outcome(action_id)
         future: asyncio.Future[CaseEvent] = asyncio.get_running_loop().create_future()
         if known is not None:
             future.set_result(known)
@@ -114,22 +129,24 @@ class LiveFeed:
         self._waiters.pop(action_id, None)
 
     def outcome(self, action_id: str) -> CaseEvent | None:
-        return self._outcomes.get(action_id)
+        """The outcome event of ``action_id`` if it came (and decodes)."""
+        known = self._outcomes.get(action_id)
+        return known.event if known is not None else None
 
     # -- streams -----------------------------------------------------------------------------
     def subscribe(
         self, queue: str, last_event_id: str | None
-    ) -> tuple[Subscription, list[CaseEvent], bool]:
+    ) -> tuple[Subscription, list[LiveEvent], bool]:
         """A new subscription, the buffered events after ``last_event_id`` for it, and whether the
         resume point was found (False: the client should reload, events may be missing)."""
         sub = Subscription(queue, self._stream_capacity)
-        backlog: list[CaseEvent] = []
+        backlog: list[LiveEvent] = []
         found = last_event_id is None
         if last_event_id is not None:
             seen: dict[str, str] = {}
             for event in self._buffer:
-                left = seen.get(event.case.case_id)
-                seen[event.case.case_id] = event.case.queue
+                left = seen.get(event.case_id)
+                seen[event.case_id] = event.queue
                 if found and self._concerns(queue, event, left):
                     backlog.append(event)
                 if event.event_id == last_event_id:
@@ -164,19 +181,27 @@ async def follow(
             batches = await consumer.getmany(timeout_ms=200, max_records=5_000)
             for records in batches.values():
                 for record in records:
-                    try:
-                        feed.publish(CASES_EVENTS.decode(record.value))
-                    except EventValidationError as exc:
-                        log.warning("undecodable case event skipped", extra={"why": str(exc)})
+                    receive(feed, record.value)
     finally:
         await consumer.stop()
+
+
+def receive(feed: LiveFeed, value: bytes | None) -> None:
+    """Publish one message of ``cases.events``; one that is not a case event is skipped with a
+    warning."""
+    try:
+        event = LiveEvent.read(value)
+    except EventValidationError as exc:
+        log.warning("undecodable case event skipped", extra={"why": str(exc)})
+        return
+    feed.publish(event)
 
 
 REVOKED = b'event: revoked\ndata: {"code": "invalid_token"}\n\n'
 
 
 async def sse(
-    feed: LiveFeed, sub: Subscription, backlog: list[CaseEvent], found: bool, *,
+    feed: LiveFeed, sub: Subscription, backlog: list[LiveEvent], found: bool, *,
     allowed: Callable[[], Awaitable[bool]] | None = None, recheck_s: float = 5.0,
     heartbeat_s: float = 15.0, monotonic: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[bytes]:  # fmt: skip
@@ -189,22 +214,20 @@ async def sse(
         if not found:
             yield b"event: reset\ndata: {}\n\n"
         for event in backlog:
-            yield _frame(event)
+            frame = event.frame()
+            if frame is not None:
+                yield frame
         checked = sent = monotonic()
         while not sub.finished:
-            try:
-                live: CaseEvent | None = await asyncio.wait_for(
-                    sub.events.get(), min(heartbeat_s, recheck_s)
-                )
-            except TimeoutError:
-                live = None
+            live = await _next(sub, min(heartbeat_s, recheck_s))
             if allowed is not None and monotonic() - checked >= recheck_s:
                 checked = monotonic()
                 if not await allowed():
                     yield REVOKED
                     return
-            if live is not None:
-                yield _frame(live)
+            frame = live.frame() if live is not None else None
+            if frame is not None:
+                yield frame
                 sent = monotonic()
             elif monotonic() - sent >= heartbeat_s:
                 yield b": heartbeat\n\n"
@@ -213,8 +236,15 @@ async def sse(
         feed.unsubscribe(sub)
 
 
-def _frame(event: CaseEvent) -> bytes:
-    return (
-        b"id: " + event.event_id.encode() + b"\nevent: case\ndata: " + CASES_EVENTS.encode(event)
-        + b"\n\n"
-    )  # fmt: skip
+async def _next(sub: Subscription, timeout_s: float) -> LiveEvent | None:
+    """The next event of ``sub``, None when none came within ``timeout_s``. One it holds already
+    is taken without ``wait_for`` (which costs a task per call): a busy stream sends at the
+    feed's pace."""
+    try:
+        return sub.events.get_nowait()
+    except asyncio.QueueEmpty:
+        pass
+    try:
+        return await asyncio.wait_for(sub.events.get(), timeout_s)
+    except TimeoutError:
+        return None
