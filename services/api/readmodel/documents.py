@@ -3,7 +3,9 @@
 A case document is the case snapshot of its newest event plus fields derived from it for queues
 and statistics; it is written with Elasticsearch's external versioning (``case_version``), so an
 older snapshot arriving late never replaces a newer one. A case-event document is one change,
-without the snapshot (a case's history would otherwise grow with the square of its events). A
+without the snapshot (a case's history would otherwise grow with the square of its events), with
+the agents' verdicts on triage it says (``verdicts``: label, queue, language, model version,
+agreed or overturned; :mod:`services.plumbing.agreement`), which the agreement report counts. A
 tweet document is the tweet with triage's decisions; its ``text`` is what the triage
 configuration allows to keep (the redacted text when ``original_text_kept`` is false).
 
@@ -23,10 +25,12 @@ How each kind is indexed is in :mod:`services.api.readmodel.indices`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from services.api.readmodel.indices import CASE_EVENTS, CASES, TWEETS, index_name
+from services.plumbing.agreement import verdicts
 from services.plumbing.contracts.cases import Case, CaseEvent, CaseState, Clock, ClockStatus
 from services.plumbing.contracts.common import format_utc_ms
 from services.plumbing.contracts.tweets import TriagedTweet
@@ -134,6 +138,7 @@ def case_event_document(event: CaseEvent) -> dict[str, Any]:
         "priority": case.priority.value,
         "state": case.state.value,
         "assignee": case.assignee.model_dump(mode="json") if case.assignee else None,
+        "verdicts": [asdict(v) for v in verdicts(event)],
     }
 
 

@@ -149,6 +149,14 @@ CASE_EVENT_MAPPINGS: dict[str, Any] = {
         "queue": _KW,
         "priority": _KW,
         "state": _KW,
+        # Agents' verdicts on triage the event says (services.plumbing.agreement): nested, so
+        # the agreement report counts each by its own label, queue, language and version.
+        "verdicts": {
+            "type": "nested",
+            "properties": {
+                field: _KW for field in ("label", "queue", "lang", "model_version", "verdict")
+            },
+        },
     },
 }
 

@@ -10,7 +10,9 @@ from fastapi.responses import Response
 
 from services.api.deps import Analyst, Labels, Now, State
 from services.api.errors import InvalidInputError
+from services.api.stats import agreement as agree
 from services.api.stats import service as stats
+from services.api.stats.agreement import AgreementBy, VerdictLabel
 from services.api.stats.service import GroupBy, Interval, VolumeBy
 
 router = APIRouter(prefix="/v1", tags=["statistics"])
@@ -103,3 +105,19 @@ async def sla_alerts(
 ) -> list[stats.SlaAlertRow]:  # fmt: skip
     window = _window(now, since, until, brand, queue, interval, tz)
     return await stats.sla_alerts(state.es, state.prefix, window, group_by)
+
+
+@router.get(
+    "/stats/agreement",
+    summary="How often agents overturn triage, by label, queue, language or model version",
+)
+async def agreement(
+    _: Analyst, state: State, now: Now, by: AgreementBy = "label", since: Since = None,
+    until: Until = None, brand: Labels = None, queue: Labels = None,
+    label: VerdictLabel | None = None,
+) -> list[agree.AgreementRow]:  # fmt: skip
+    """Agents' verdicts on triage's decisions in the window (case events by their time): per
+    group, agreed, overturned and the overturn rate (overturned ÷ both; null with none);
+    ``label`` keeps one label's verdicts."""
+    window = _window(now, since, until, brand, queue, None, "UTC")
+    return await agree.agreement(state.es, state.prefix, window, by, label)

@@ -67,14 +67,14 @@ function chartInto(id, svg, figures) {
     h("details", { class: "figures" }, h("summary", { text: t("sup.figures") }), figures));
 }
 
-function table(headers, rows) {
+export function table(headers, rows) {
   return h("table", { class: "figures-table" },
     h("thead", {}, h("tr", {}, headers.map((x) => h("th", { scope: "col", text: x })))),
     h("tbody", {}, rows.map((row) => h("tr", {}, row.map((cell) => h("td", { text: String(cell) }))))));
 }
 
 /** Horizontal bars; `track` draws the whole scale behind each bar (for shares of 100%). */
-function barChart(titleId, rows, max, { track = false } = {}) {
+export function barChart(titleId, rows, max, { track = false } = {}) {
   const width = 560;
   const labelWidth = 130;
   const room = width - labelWidth - 150;

@@ -1,13 +1,15 @@
 // The report screen (supervisors): support rate, resolution rate, first-response p50/p90 and
 // SLA attainment over the period and by queue, brand, handle or agent (GET /v1/stats/cases with
 // group_by=all and by the chosen grouping), with the figures as the API's CSV
-// (GET /v1/stats/cases.csv) to download.
+// (GET /v1/stats/cases.csv) to download; below them, how often agents overturned triage
+// (agreement.js).
 
 import "./screen-strings.js";
 import { t, duration, formatNumber } from "./i18n.js";
 import { api, errorMessage, query } from "./api.js";
 import { h, put } from "./dom.js";
 import { download } from "./download.js";
+import { agreementPanel, loadAgreement, renderAgreement } from "./agreement.js";
 import { $ } from "./state.js";
 
 const WINDOWS = { day: 1, week: 7, month: 30 };
@@ -30,6 +32,7 @@ export function renderReport() {
   if (!report.built) return;
   buildReport();
   renderFigures();
+  renderAgreement();
 }
 
 function choice(id, label, value, options, onchange) {
@@ -54,13 +57,15 @@ function buildReport() {
         text: t("report.download") })),
     h("p", { id: "report-message", class: "message", role: "alert", "data-testid": "report-message" }),
     h("div", { id: "report-summary", class: "report-summary", "data-testid": "report-summary" }),
-    h("div", { id: "report-table", class: "table-wrap" }));
+    h("div", { id: "report-table", class: "table-wrap" }),
+    agreementPanel());
 }
 
 export async function loadReport() {
   if (!report.built) return;
   const asked = ++report.asked;
   const params = range();
+  loadAgreement(params);
   const [totals, rows] = await Promise.all([
     api("GET", `/v1/stats/cases?${query({ ...params, group_by: "all" })}`),
     api("GET", `/v1/stats/cases?${query({ ...params, group_by: report.by })}`),
