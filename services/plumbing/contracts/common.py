@@ -15,16 +15,20 @@ _ZERO = timedelta(0)
 
 
 def _to_utc_ms(value: datetime) -> datetime:
-    if not value.microsecond % 1000 and (
-        value.tzinfo is UTC or (value.tzinfo is not None and value.utcoffset() == _ZERO)
-    ):
-        # Already UTC milliseconds: copied from case to case, or parsed from the wire (pydantic
-        # gives its own zero-offset tzinfo, equal to UTC for every comparison and sum).
-        return value
-    if value.tzinfo is None:
+    tz = value.tzinfo
+    if tz is UTC:
+        if not value.microsecond % 1000:
+            return value  # already UTC milliseconds: copied from case to case
+    elif tz is None:
         raise ValueError("timestamp must carry a time zone (UTC)")
-    value = value.astimezone(UTC)
-    return value.replace(microsecond=(value.microsecond // 1000) * 1000)
+    else:
+        # Any other zone, and pydantic's own zero-offset tzinfo of a parsed timestamp: from here
+        # on the one ``UTC`` object, whose offset costs nothing to ask (every comparison, hash
+        # and format of the value asks it; pydantic's costs a call into its extension).
+        value = value.astimezone(UTC)
+    if value.microsecond % 1000:
+        value = value.replace(microsecond=(value.microsecond // 1000) * 1000)
+    return value
 
 
 _FORMATTED: dict[datetime, str] = {}
