@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 _ID_PATTERN = r"^[0-9A-Za-z_.:\-]{1,64}$"
-
-
-_ZERO = timedelta(0)
 
 
 def _to_utc_ms(value: datetime) -> datetime:
