@@ -100,6 +100,14 @@ def _f1(truth: Sequence[str], predicted: Sequence[str], classes: list[str]) -> l
     return per
 
 
+def by_language(langs: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """The rows of each language (triage's ``lang``), the most frequent language first."""
+    rows: dict[str, list[int]] = {}
+    for i, lang in enumerate(langs):
+        rows.setdefault(lang, []).append(i)
+    return sorted(rows.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
 def compare(
     label: str,
     truth: Sequence[str],
@@ -107,7 +115,9 @@ def compare(
     sides: dict[str, Sequence[str]],
 ) -> str:
     """Two (or more) models' decisions on the same rows side by side: macro-F1, F1 per class,
-    macro-F1 per language (triage's), then each one's confusion matrix."""
+    macro-F1 per language (triage's; each on that language's rows alone, and the recall of the
+    class when a language's rows hold one class only, as the Japanese complaints do), then each
+    one's confusion matrix."""
     names = list(sides)
     classes = sorted(set(truth))
     scores = {n: score(label, truth, p) for n, p in sides.items()}
@@ -124,9 +134,13 @@ def compare(
     per_class = {n: _f1(truth, p, classes) for n, p in sides.items()}
     for i, cls in enumerate(classes):
         lines.append(line(f"  F1 {cls}", [per_class[n][i] for n in names]))
-    for lang in sorted(set(langs), key=lambda g: (-list(langs).count(g), g)):
-        rows = [i for i, g in enumerate(langs) if g == lang]
+    for lang, rows in by_language(langs):
         sub = [truth[i] for i in rows]
+        if len(set(sub)) == 1:  # one class only: a macro-F1 would be that class's F1; say recall
+            (only,) = set(sub)
+            values = [sum(sides[n][i] == only for i in rows) / len(rows) for n in names]
+            lines.append(line(f"  {lang} ({len(rows)} rows, all {only}): recall", values))
+            continue
         values = [
             float(f1_score(sub, [sides[n][i] for i in rows], average="macro",
                            labels=sorted(set(sub))))
