@@ -14,6 +14,7 @@ from services.api.readmodel.documents import (
     tweet_operation,
 )
 from services.plumbing.contracts.cases import CaseState, ChangeKind, ClockName, ClockStatus
+from services.plumbing.contracts.codecs import CASES_EVENTS
 from services.plumbing.contracts.common import Direction
 from services.plumbing.contracts.tweets import Author, PiiKind
 from tests.factories.readmodel import (
@@ -229,3 +230,16 @@ def test_tweet_document_carries_triage_decisions_and_the_author() -> None:
     assert doc["needs_reply"] is False
     assert doc["created_at"] == "2026-11-23T01:00:00.000Z"
     assert "version" not in doc
+
+
+def test_the_case_as_the_message_spelled_it_gives_the_same_document() -> None:
+    event = case_event(case("c-9", clocks=[clock(FR, RUNNING, due=at(60)), clock(RES, PAUSED)]), 3)
+    wire = orjson.loads(CASES_EVENTS.encode(event))["case"]
+    assert case_document(event, wire) == case_document(event)
+    assert case_operations(event, "p", wire) == case_operations(event, "p")
+
+
+def test_a_message_without_a_newer_field_is_dumped_from_the_model() -> None:
+    event = case_event(case("c-9", model_version="lr-7"), 1)
+    older = {k: v for k, v in event.case.model_dump(mode="json").items() if k != "model_version"}
+    assert case_document(event, older)["model_version"] == "lr-7"
