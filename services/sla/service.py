@@ -27,6 +27,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import TopicPartition
 
 from services.plumbing import heap
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
@@ -103,11 +104,12 @@ class Worker:
     async def apply_messages(
         self, messages: list[Any], commit: Callable[[], Awaitable[None]] | None = None,
         generation: int | None = None,
-    ) -> None:  # fmt: skip
+    ) -> bool:  # fmt: skip
         """Decode, apply and publish one batch of consumed messages; ``commit`` (their offsets)
         runs once everything the batch wrote is acknowledged. A batch polled in an earlier
-        ``generation`` (a rebalance came between) is dropped whole: the partitions this worker
-        kept are fetched again from their committed offsets, the others are their new owner's."""
+        ``generation`` (a rebalance came between) is dropped whole and False returned: the
+        caller must then fetch the partitions this worker kept again from the batch's first
+        offsets (:func:`rewind`); the others are their new owner's."""
         now = self.clock.now()
         batch: list[Incoming] = []
         dead: list[Dead] = []
@@ -125,7 +127,7 @@ class Worker:
         async with self.lock:
             if generation is not None and generation != self.generation:
                 log.info("batch from before a rebalance dropped", extra={"records": len(messages)})
-                return
+                return False
             # Records read before a rebalance took their partition away belong to its new owner.
             batch = [i for i in batch if i.partition in self.owned]
             dead = [(r, letter) for r, letter in dead if r.partition in self.owned]
@@ -133,6 +135,7 @@ class Worker:
             await self._publish(self.engine.apply(batch, now), dead, now, commit)
             if self.catching_up:
                 self._caught_up(messages)
+        return True
 
     async def settled(self) -> None:
         """Wait until every batch published so far is acknowledged (and committed)."""
@@ -348,7 +351,8 @@ async def serve(settings: SlaSettings) -> None:
                 commit = partial(_commit, consumer, offsets, committed, partial(
                     counted.committing, settings.sla_app_id))  # fmt: skip
                 with counted.processing(settings.sla_app_id):
-                    await worker.apply_messages(messages, commit, generation)
+                    if not await worker.apply_messages(messages, commit, generation):
+                        rewind(consumer, messages)
         await worker.settled()
     finally:
         if timers is not None:
@@ -369,6 +373,21 @@ async def _take(
     messages = [m for records in polled.values() for m in records]
     offsets = {tp: records[-1].offset + 1 for tp, records in polled.items() if records}
     return messages, offsets
+
+
+def rewind(consumer: AIOKafkaConsumer, messages: Iterable[Any]) -> None:
+    """Fetch the dropped ``messages`` again, in each partition still assigned: from the first
+    offset of each. The rebalance reset those partitions to their committed offsets, but the
+    records of a batch may also have been fetched after it, from the reset position (the
+    generation was taken before the poll that spanned it): without a rewind they would be
+    behind the consumer's position, and the next commit would skip them for good."""
+    first: dict[TopicPartition, int] = {}
+    for m in messages:
+        first.setdefault(TopicPartition(m.topic, m.partition), m.offset)
+    mine = consumer.assignment()
+    for tp, offset in first.items():
+        if tp in mine:
+            consumer.seek(tp, offset)
 
 
 async def _commit(
