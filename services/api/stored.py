@@ -43,6 +43,7 @@ class DocStore:
         return full
 
     async def list(self, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        await self._ensure()  # (another process may have just created it: wait until it answers)
         terms = [{"term": {k: v}} for k, v in (filters or {}).items()]
         found = await self._es.options(ignore_status=404).search(
             index=self.index, size=1000, query={"bool": {"filter": terms}},
@@ -51,6 +52,7 @@ class DocStore:
         return [h["_source"] for h in found.get("hits", {}).get("hits", [])]
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
+        await self._ensure()
         try:
             got = await self._es.get(index=self.index, id=doc_id)
         except NotFoundError:

@@ -273,19 +273,22 @@ def settings_of(kind: str) -> dict[str, Any]:
 async def create_index(es: AsyncElasticsearch, prefix: str, kind: str) -> None:
     """Create the index of ``kind`` with its mappings unless it exists (another replica may
     create it first: "already exists" is fine). A read-model kind is created as its first
-    generation behind its alias."""
+    generation behind its alias. Returns once the index can answer (its primary shard started,
+    at most 30 s): an index another process has just created answers a search with 503 until
+    then."""
     mappings = {**MAPPINGS, **OWN_MAPPINGS}[kind]
     if kind not in MAPPINGS:
         await es.options(ignore_status=400).indices.create(
             index=index_name(prefix, kind), mappings=mappings, settings=settings_of(kind)
         )
-        return
-    await es.options(ignore_status=400).indices.create(
-        index=generation_index(prefix, kind, 1),
-        mappings=mappings,
-        settings=settings_of(kind),
-        aliases={index_name(prefix, kind): {"is_write_index": True}},
-    )
+    else:
+        await es.options(ignore_status=400).indices.create(
+            index=generation_index(prefix, kind, 1),
+            mappings=mappings,
+            settings=settings_of(kind),
+            aliases={index_name(prefix, kind): {"is_write_index": True}},
+        )
+    await es.cluster.health(index=index_name(prefix, kind), wait_for_status="yellow", timeout="30s")
 
 
 async def ensure_indices(es: AsyncElasticsearch, prefix: str) -> None:

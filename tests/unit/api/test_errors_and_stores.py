@@ -61,10 +61,14 @@ class FakeEs:
         self.docs: dict[str, dict[str, Any]] = {}
         self.gets = 0
         self.indices = self
+        self.cluster = self
         self.created: list[str] = []
 
     async def create(self, *, index: str, **_: Any) -> None:
         self.created.append(index)
+
+    async def health(self, **_: Any) -> dict[str, Any]:
+        return {"status": "green"}
 
     async def index(self, *, index: str, id: str, document: dict[str, Any], refresh: bool) -> None:
         self.docs[id] = document
