@@ -19,7 +19,11 @@ from pydantic import Field, TypeAdapter, ValidationError
 from typing_extensions import TypedDict  # pydantic's choice on Python 3.11
 
 from services.plumbing.contracts.cases import CaseEvent
-from services.plumbing.contracts.codecs import CASES_EVENTS, EventValidationError
+from services.plumbing.contracts.codecs import (
+    CASES_EVENTS,
+    EventValidationError,
+    validation_error,
+)
 from services.plumbing.contracts.common import Id
 from services.plumbing.contracts.deadletter import DeadLetterReason
 
@@ -76,16 +80,7 @@ class LiveEvent:
         try:
             route = _ROUTE.validate_json(data)
         except ValidationError as exc:
-            errors = exc.errors()
-            reason = (
-                DeadLetterReason.UNDECODABLE
-                if errors and errors[0]["type"] == "json_invalid"
-                else DeadLetterReason.SCHEMA_VIOLATION
-            )
-            summary = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '$'}: {e['msg']}" for e in errors[:5]
-            )
-            raise EventValidationError(CASES_EVENTS.topic, reason, summary[:2000]) from exc
+            raise validation_error(CASES_EVENTS.topic, exc) from exc
         case, outcome = route["case"], route.get("outcome")
         return cls(
             data, route["event_id"], case["case_id"], route["case_version"], case["queue"],

@@ -110,14 +110,21 @@ class Codec(Generic[T]):
         try:
             return self.adapter.validate_python(doc)
         except ValidationError as exc:
-            errors = [
-                FieldError(loc=".".join(str(p) for p in e["loc"])[:500] or "$", msg=e["msg"][:500])
-                for e in exc.errors()
-            ]
-            summary = "; ".join(f"{e.loc}: {e.msg}" for e in errors[:5])
-            raise EventValidationError(
-                self.topic, DeadLetterReason.SCHEMA_VIOLATION, summary[:2000], errors
-            ) from exc
+            raise validation_error(self.topic, exc) from exc
+
+
+def validation_error(topic: str, exc: ValidationError) -> EventValidationError:
+    """The :class:`EventValidationError` saying what pydantic found wrong with a message of
+    ``topic``: not JSON (when it parsed the bytes itself), or which fields break the schema."""
+    errors = [
+        FieldError(loc=".".join(str(p) for p in e["loc"])[:500] or "$", msg=e["msg"][:500])
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e.loc}: {e.msg}" for e in errors[:5])
+    raw = exc.errors()
+    if raw and raw[0]["type"] == "json_invalid":
+        return EventValidationError(topic, DeadLetterReason.UNDECODABLE, summary[:2000], errors)
+    return EventValidationError(topic, DeadLetterReason.SCHEMA_VIOLATION, summary[:2000], errors)
 
 
 def _codec(topic: TopicName, model: type[BaseModel]) -> Codec[Any]:
