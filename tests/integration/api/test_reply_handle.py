@@ -56,14 +56,25 @@ def test_the_agent_replies_from_one_of_the_brands_handles(
     kumiko, dan = (str(by_customer[c]["case_id"]) for c in ("4001", "4003"))
     assert by_customer["4001"]["handle"] == "acme_jp"
 
-    # The brand's handles, as its tweets spell them; another brand's are its own.
-    acme = agent.get("/v1/brands/acme/handles")
-    assert acme.status_code == 200, acme.text
-    assert acme.json() == {"brand": "acme", "handles": [
+    # The brand's handles, as its tweets spell them; another brand's are its own. The tweets
+    # are indexed beside the cases, not with them: wait until all four are searchable.
+    def handles(brand: str) -> dict[str, object]:
+        answer = agent.get(f"/v1/brands/{brand}/handles")
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def counted(brand: str, want: int) -> dict[str, object] | None:
+        got = handles(brand)
+        listed = got["handles"]
+        assert isinstance(listed, list)
+        return got if sum(h["tweets"] for h in listed) == want else None
+
+    acme = _until(lambda: counted("acme", 3), 60, "acme's 3 tweets in the read model")
+    assert acme == {"brand": "acme", "handles": [
         {"handle": "acme_jp", "tweets": 2}, {"handle": "AcmeHelp", "tweets": 1}]}  # fmt: skip
-    globex = agent.get("/v1/brands/globex/handles").json()
+    globex = _until(lambda: counted("globex", 1), 60, "globex's tweet in the read model")
     assert [h["handle"] for h in globex["handles"]] == ["globex_help"]
-    assert agent.get("/v1/brands/nobody/handles").json() == {"brand": "nobody", "handles": []}
+    assert handles("nobody") == {"brand": "nobody", "handles": []}
     bad = agent.get("/v1/brands/a%20b/handles")
     assert (bad.status_code, bad.json()["error"]["code"]) == (422, "invalid_input")
 
