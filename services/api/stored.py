@@ -5,13 +5,35 @@ They are settings, not case state: the one writer of cases stays the SLA service
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
 from services.api.readmodel.indices import create_index, index_name
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
+
+T = TypeVar("T")
+STARTING_S = 10.0
+"""How long a read waits out an index whose shard is not started yet (503)."""
+
+
+async def _when_started(read: Callable[[], Awaitable[T]], *, within_s: float = STARTING_S) -> T:
+    """``read()``, again every 100 ms while Elasticsearch answers 503 because the index's shard
+    has not started, for at most ``within_s``. Another process (the API at its start, while the
+    demo seeds its canned replies) may have created the index a moment ago: waiting for yellow
+    health after "already exists" still let a search through to a shard that had not started."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        try:
+            return await read()
+        except ApiError as exc:
+            if exc.meta.status != 503 or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(0.1)
 
 
 class DocStore:
@@ -45,16 +67,16 @@ class DocStore:
     async def list(self, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
         await self._ensure()  # (another process may have just created it: wait until it answers)
         terms = [{"term": {k: v}} for k, v in (filters or {}).items()]
-        found = await self._es.options(ignore_status=404).search(
+        found = await _when_started(lambda: self._es.options(ignore_status=404).search(
             index=self.index, size=1000, query={"bool": {"filter": terms}},
             sort=[{"updated_at": "desc"}],
-        )  # fmt: skip
+        ))  # fmt: skip
         return [h["_source"] for h in found.get("hits", {}).get("hits", [])]
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         await self._ensure()
         try:
-            got = await self._es.get(index=self.index, id=doc_id)
+            got = await _when_started(lambda: self._es.get(index=self.index, id=doc_id))
         except NotFoundError:
             return None
         source: dict[str, Any] = got["_source"]
