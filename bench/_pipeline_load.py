@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +22,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 
+from bench._pipeline_report import ProbeMarks
 from services.ingest.bridge import Gate
 from services.ingest.dedupe import Admission, RetweetPolicy, SeenWindow, Verdict
 from services.ingest.generator import generate
@@ -38,6 +39,8 @@ from services.plumbing.publisher import EventPublisher
 
 PROBE_HANDLE = "AcmeProbe"
 PROBE_QUEUE = "bench-probes"
+PROBE_CUSTOMERS = 8_100_000_000  # the first probe's customer id; the next are +1, +2, …
+PROBE_KEY = f":{PROBE_CUSTOMERS // 1_000_000}".encode()  # in each probe record's key
 PAGE = 100  # cases a look asks for; the newest (most time left) come last
 PROBE_TEXT = (
     "@AcmeProbe my parcel has not arrived, the tracking page has said 'out for delivery' for "
@@ -104,7 +107,7 @@ def probe_event(n: int, at: datetime) -> TweetEvent:
     ms = int(at.timestamp() * 1000) - SNOWFLAKE_EPOCH_MS
     tweet_id = str((ms << 22) | (n % (1 << 22)))
     customer = Author(
-        id=str(8_100_000_000 + n), handle=f"probe{n}", name=f"Probe {n}", followers=12
+        id=str(PROBE_CUSTOMERS + n), handle=f"probe{n}", name=f"Probe {n}", followers=12
     )
     return build_event(
         tweet_id=tweet_id, conversation_id=tweet_id, text=PROBE_TEXT, author=customer,
@@ -127,6 +130,7 @@ class Probes:
     poll_s: float = 0.1
     sent: dict[str, float] = field(default_factory=dict)  # tweet id -> monotonic send time
     seen: dict[str, float] = field(default_factory=dict)  # tweet id -> latency (s)
+    sent_ms: dict[str, float] = field(default_factory=dict)  # tweet id -> epoch ms at the send
     errors: list[str] = field(default_factory=list)
     _count: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -140,6 +144,7 @@ class Probes:
             self.producer, TWEETS_RAW, lambda e: e.case_key, topic=self.topic
         )
         self.sent[event.tweet_id] = time.monotonic()
+        self.sent_ms[event.tweet_id] = time.time() * 1000
         await publisher.publish(event)
         return event.tweet_id
 
@@ -186,3 +191,20 @@ class Probes:
         were never seen."""
         mine = [tid for tid, at in self.sent.items() if since <= at <= until]
         return [self.seen[t] for t in mine if t in self.seen], sum(t not in self.seen for t in mine)
+
+    def marks(
+        self, since: float, until: float, triaged_ms: Mapping[str, float],
+        opened_ms: Mapping[str, float],
+    ) -> list[ProbeMarks]:  # fmt: skip
+        """The hop times of the probes sent in [since, until] (monotonic), given when each
+        probe's triaged record and its case's first event were produced (by tweet id)."""
+        return [
+            ProbeMarks(
+                sent_ms=self.sent_ms[t],
+                triaged_ms=triaged_ms.get(t),
+                opened_ms=opened_ms.get(t),
+                listed_ms=self.sent_ms[t] + self.seen[t] * 1000 if t in self.seen else None,
+            )
+            for t, at in self.sent.items()
+            if since <= at <= until
+        ]

@@ -28,6 +28,7 @@ def to_json(
                 for st in s.stages
             ],
             "ingest_to_queue_api_ms": _ms(s.probes), "probes_not_visible": s.probes_missing,
+            "ingest_to_queue_api_hops_ms": {k: _rounded(v) for k, v in s.hops.items()},
             "sla_fire_minus_due_ms": {k: _rounded(v) for k, v in s.fires.items()},
             "cpu_cores": {k: round(v, 3) for k, v in s.cpu.items()},
         }  # fmt: skip
@@ -129,6 +130,8 @@ def format_table(
             lines.append(f"  lag {st.name:<8} every {every_s:g}s: {' '.join(picked)}")
         missing = f", {s.probes_missing} not visible by the end" if s.probes_missing else ""
         lines.append(f"  ingest -> queue API (s): {_summary_text(s.probes, 1, '.2f')}{missing}")
+        for hop, summary in s.hops.items():
+            lines.append(f"    of which {hop} (ms): {_summary_text(summary, 1, '.0f')}")
         for kind, label in (
             ("all", "all"),
             ("sla_warning", "warnings"),

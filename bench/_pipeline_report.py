@@ -17,6 +17,7 @@ rate.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -256,6 +257,37 @@ class Limits:
                    key=lambda kv: kv[1])  # fmt: skip
 
 
+HOPS = ("triage", "sla", "indexer + queue API")
+"""Where a probe's ingest → queue API time goes: raw sent → triaged produced (triage), →
+its case's first event produced (SLA), → listed by the queue API (indexer, Elasticsearch's
+refresh, the API's read and the benchmark's 100 ms look)."""
+
+
+@dataclass(frozen=True)
+class ProbeMarks:
+    """One probe's times, epoch milliseconds: sent to the raw topic, its triaged record and its
+    case's first event as Kafka stamped them (the producers' create time), and first listed by
+    the queue API (None where it never got there)."""
+
+    sent_ms: float
+    triaged_ms: float | None
+    opened_ms: float | None
+    listed_ms: float | None
+
+
+def probe_hops(marks: Iterable[ProbeMarks]) -> dict[str, Summary | None]:
+    """Each hop's milliseconds over the probes that made it through that hop and the one before
+    (a probe never triaged counts in none)."""
+    spans: dict[str, list[float]] = {hop: [] for hop in HOPS}
+    for m in marks:
+        points = (m.sent_ms, m.triaged_ms, m.opened_ms, m.listed_ms)
+        for hop, (a, b) in zip(HOPS, itertools.pairwise(points), strict=True):
+            if a is None or b is None:
+                break
+            spans[hop].append(b - a)
+    return {hop: summarise(values) for hop, values in spans.items()}
+
+
 @dataclass
 class StepReport:
     window: Window
@@ -264,6 +296,7 @@ class StepReport:
     probes_missing: int
     fires: dict[str, Summary | None]  # "all", "sla_warning", "sla_breach"
     cpu: dict[str, float]
+    hops: dict[str, Summary | None] = field(default_factory=dict)  # see probe_hops
 
     @property
     def feeder_short(self) -> bool:
@@ -282,7 +315,7 @@ class StepReport:
 def step_report(
     window: Window, samples: Mapping[str, Sequence[Sample]], latencies: Sequence[float],
     probes_missing: int, fires: Sequence[Fire], cpu: dict[str, float],
-    criteria: Criteria = Criteria(),
+    criteria: Criteria = Criteria(), marks: Iterable[ProbeMarks] = (),
 ) -> StepReport:  # fmt: skip
     mine = fires_in(fires, window)
     by_kind: dict[str, Summary | None] = {"all": summarise([f.late_ms for f in mine])}
@@ -292,6 +325,7 @@ def step_report(
         window=window,
         stages=[stage_result(name, ss, window, criteria) for name, ss in samples.items()],
         probes=summarise(latencies), probes_missing=probes_missing, fires=by_kind, cpu=cpu,
+        hops=probe_hops(marks),
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ import orjson
 
 from bench._pipeline_es import es_limit, run_documents
 from bench._pipeline_kafka import LagSampler, Stage, kafka_limit, read_topic
-from bench._pipeline_load import Feeder, Probes, event_pool
+from bench._pipeline_load import PROBE_KEY, Feeder, Probes, event_pool
 from bench._pipeline_report import (
     MACHINE,
     Criteria,
@@ -102,12 +102,16 @@ class Session:
         stopped_at = datetime.now(UTC)
         self.say("stopping the services")
         await asyncio.to_thread(services.stop)
-        fires, clocks = await self._fires()
+        fires, clocks, opened_ms = await self._fires(set(probes.sent))
+        triaged_ms = await self._triaged(set(probes.sent))
         overdue = overdue_unfired(clocks, stopped_at, grace_s=1.0)
         steps = []
         for window, cpu in raw_steps:
-            seen, missing = probes.latencies(window.start + self.origin, window.end + self.origin)
-            steps.append(step_report(window, self.samples, seen, missing, fires, cpu))
+            since, until = window.start + self.origin, window.end + self.origin
+            seen, missing = probes.latencies(since, until)
+            marks = probes.marks(since, until, triaged_ms, opened_ms)
+            steps.append(step_report(window, self.samples, seen, missing, fires, cpu,
+                                     marks=marks))  # fmt: skip
         limits = None if self.args.no_limits else await self._limits()
         return steps, limits, overdue
 
@@ -218,11 +222,27 @@ class Session:
                 break
         return time.monotonic()
 
-    async def _fires(self) -> tuple[list[Fire], list[dict[str, Any]]]:
-        """Every warning and breach on the run's cases.events, and the clocks of each case's
-        newest snapshot (due times parsed)."""
+    async def _triaged(self, probes: set[str]) -> dict[str, float]:
+        """When each probe's triaged record was produced (epoch ms, by tweet id)."""
+        self.say("reading the run's tweets.triaged for the probes")
+        found: dict[str, float] = {}
+        topic, parts = self.names["sla_triaged_topic"], self.settings.kafka_partitions
+        async for record in read_topic(self.settings.kafka_bootstrap, topic, parts):
+            if record.key is not None and PROBE_KEY in record.key:
+                tweet_id = orjson.loads(record.value)["tweet"]["tweet_id"]
+                if tweet_id in probes:
+                    found.setdefault(tweet_id, float(record.timestamp))
+        return found
+
+    async def _fires(
+        self, probes: set[str]
+    ) -> tuple[list[Fire], list[dict[str, Any]], dict[str, float]]:
+        """Every warning and breach on the run's cases.events, the clocks of each case's
+        newest snapshot (due times parsed), and when each probe's case had its first event
+        produced (epoch ms, by the probe's tweet id)."""
         self.say("reading the run's cases.events")
         fires: list[Fire] = []
+        opened_ms: dict[str, float] = {}
         newest: dict[str, tuple[int, list[dict[str, Any]]]] = {}
         topic = self.names["sla_events_topic"]
         parts = self.settings.kafka_partitions
@@ -234,6 +254,8 @@ class Session:
                 due, fired = _parse_time(change["due_at"]), _parse_time(event["occurred_at"])
                 fires.append(Fire(event["event_id"], change["kind"], due, fired))
             case = event["case"]
+            if case.get("opening_tweet_id") in probes:
+                opened_ms.setdefault(case["opening_tweet_id"], float(record.timestamp))
             held = newest.get(case["case_id"])
             if held is None or held[0] < event["case_version"]:
                 newest[case["case_id"]] = (event["case_version"], case["clocks"])
@@ -243,7 +265,7 @@ class Session:
                 when = clock.get("due_at")
                 clocks.append({**clock, "due_at": _parse_time(when) if when else None})
         self.say(f"{len(fires):,} warnings and breaches on {len(newest):,} cases")
-        return fires, clocks
+        return fires, clocks, opened_ms
 
     async def _limits(self) -> Limits:
         bootstrap, parts = self.settings.kafka_bootstrap, self.settings.kafka_partitions

@@ -14,6 +14,7 @@ from bench._pipeline_output import format_table, to_json
 from bench._pipeline_report import (
     Fire,
     Limits,
+    ProbeMarks,
     Sample,
     Window,
     cpu_cores,
@@ -21,6 +22,7 @@ from bench._pipeline_report import (
     highest_sustained,
     overdue_unfired,
     percentile,
+    probe_hops,
     slope,
     stage_result,
     step_report,
@@ -198,6 +200,21 @@ def limits() -> Limits:
                   es_docs_rate=12_000, es_docs=60_000, docs_per_tweet=3.0)  # fmt: skip
 
 
+def test_probe_hops_split_ingest_to_queue_into_the_stages_each_probe_got_through() -> None:
+    marks = [
+        ProbeMarks(sent_ms=1000, triaged_ms=1080, opened_ms=1200, listed_ms=1900),
+        ProbeMarks(sent_ms=2000, triaged_ms=2100, opened_ms=2300, listed_ms=None),  # not listed
+        ProbeMarks(sent_ms=3000, triaged_ms=None, opened_ms=None, listed_ms=None),  # nowhere
+    ]
+    hops = probe_hops(marks)
+    assert list(hops) == ["triage", "sla", "indexer + queue API"]
+    triage, sla, rest = hops.values()
+    assert (triage and triage.n, triage and triage.max) == (2, 100)
+    assert (sla and sla.n, sla and sla.p50) == (2, 160)
+    assert (rest and rest.n, rest and rest.max) == (1, 700)
+    assert probe_hops([]) == dict.fromkeys(hops)
+
+
 def test_a_step_is_sustained_only_when_every_stage_keeps_up_and_the_feeder_did() -> None:
     fine = {"triage": samples(1000, 5000), "sla": samples(1000, 5000)}
     behind = {"triage": samples(1000, 5000), "sla": samples(1000, 200)}
@@ -217,7 +234,8 @@ def test_a_step_is_sustained_only_when_every_stage_keeps_up_and_the_feeder_did()
 def test_the_report_gives_the_ratio_to_the_lower_limit_and_every_figure() -> None:
     fires = [fire("w1", "sla_warning", 10, 30), fire("b1", "sla_breach", 20, 250)]
     step = step_report(window(1000), {"triage": samples(1000, 5000)}, [0.4, 0.6, 0.9], 1,
-                       fires, {"triage": 0.5, "kafka": 0.3, "machine": 1.0})  # fmt: skip
+                       fires, {"triage": 0.5, "kafka": 0.3, "machine": 1.0},
+                       marks=[ProbeMarks(0, 90, 210, 600)])  # fmt: skip
     report = to_json([step], limits(), overdue=2, meta={"benchmark": "bench.pipeline"})
     json.dumps(report)  # JSON-ready as it is
     assert report["highest_sustained_rate"] == 1000
@@ -229,6 +247,8 @@ def test_the_report_gives_the_ratio_to_the_lower_limit_and_every_figure() -> Non
     only = report["steps"][0]
     assert only["ingest_to_queue_api_ms"]["p50"] == pytest.approx(600)
     assert only["probes_not_visible"] == 1
+    assert only["ingest_to_queue_api_hops_ms"]["sla"]["p50"] == pytest.approx(120)
+    assert only["ingest_to_queue_api_hops_ms"]["indexer + queue API"]["n"] == 1
     assert only["sla_fire_minus_due_ms"]["sla_breach"]["max"] == pytest.approx(250)
     assert only["sla_fire_minus_due_ms"]["all"]["n"] == 2
     assert only["stages"][0]["sustained"] is True
@@ -236,6 +256,7 @@ def test_the_report_gives_the_ratio_to_the_lower_limit_and_every_figure() -> Non
     assert "sustained" in table
     assert "25.0% of the lower limit (elasticsearch)" in table
     assert "1 not visible by the end" in table
+    assert "of which triage (ms): p50 90  p99 90  max 90  (n=1)" in table
     assert "overdue but not fired at the end: 2" in table
     # Our processes used 0.8 of the 1.0 core the machine was busy: other work took 0.2.
     assert "triage 0.50  kafka 0.30  total 0.80; whole machine 1.00, other work 0.20" in table
