@@ -33,7 +33,14 @@ from prometheus_client import CollectorRegistry
 
 from services.api.metrics import ApiMetrics
 from services.api.readmodel.documents import case_operations, tweet_operation
-from services.api.readmodel.indices import CASE_EVENTS, CASES, KINDS, TWEETS, ensure_indices
+from services.api.readmodel.indices import (
+    CASE_EVENTS,
+    CASES,
+    KINDS,
+    TWEETS,
+    ensure_indices,
+    index_name,
+)
 from services.api.settings import ApiSettings
 from services.plumbing.agreement import AgreementMetrics
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
@@ -80,6 +87,10 @@ class IndexerConfig:
     backoff_s: float = 0.2
     backoff_max_s: float = 10.0
     refresh: bool = False  # True makes every batch searchable at once (tests, demos)
+    # After each bulk that wrote case documents, refresh the cases index: a case is in its
+    # queue as soon as it is indexed, not up to the index's refresh interval later (500 ms,
+    # half of the ingest → queue budget). Only that index, the one the queues read.
+    refresh_cases: bool = True
 
     @classmethod
     def of(cls, settings: ApiSettings) -> IndexerConfig:
@@ -89,6 +100,7 @@ class IndexerConfig:
             group_id=settings.api_indexer_group,
             tweets_topic=settings.api_tweets_topic,
             cases_topic=settings.api_cases_topic,
+            refresh_cases=settings.api_indexer_refresh_cases,
         )
 
     def dlq(self, topic: str) -> str:
@@ -109,6 +121,7 @@ class IndexerStats:
     conflicts: int = 0  # case documents refused as older than the stored version
     retries: int = 0  # bulk attempts repeated after Elasticsearch failed
     dlq: int = 0  # records dead-lettered (or, in a rebuild, found bad again)
+    refresh_failures: int = 0  # refreshes of the cases index Elasticsearch did not do
     indexed_by_kind: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(KINDS, 0)
     )  # tweets, cases, case-events
@@ -313,8 +326,11 @@ class Indexer:
                     )
                     ops += [_Op(CASES, case_meta, case, i), _Op(CASE_EVENTS, event_meta, event, i)]
             refused: dict[int, str] = {}  # record index -> why Elasticsearch will never take it
+            wrote_cases = bool(events)
             if ops and not await self._retry(stop, "bulk", lambda: self._bulk(ops, refused)):
                 return False
+            if wrote_cases and self.config.refresh_cases and not self.config.refresh:
+                await self._refresh_cases()
             if previous is not None and not await previous:
                 return False
             for i, reason in refused.items():
@@ -370,6 +386,18 @@ class Indexer:
         ops[:] = later
         if later:
             raise _ItemsLaterError(len(later))
+
+    async def _refresh_cases(self) -> None:
+        """Make the cases just written searchable. Best effort: should Elasticsearch not
+        refresh now, its scheduled refresh shows them within the index's interval."""
+        try:
+            await self._es.indices.refresh(index=index_name(self.config.prefix, CASES))
+        except (ApiError, TransportError) as exc:
+            self.stats.refresh_failures += 1
+            log.warning(
+                "elasticsearch did not refresh the cases index; its interval will",
+                extra={"error": f"{type(exc).__name__}: {exc}"[:300]},
+            )
 
     async def _retry(
         self, stop: asyncio.Event, what: str, attempt: Callable[[], Any]
