@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 from services.plumbing import heap
 from services.plumbing.clock import SYSTEM_CLOCK, Clock
 from services.plumbing.consumer_metrics import faust_consumer_metrics
-from services.plumbing.faust_app import add_ops_pages, make_app
+from services.plumbing.faust_app import Fetching, add_ops_pages, make_app
 from services.plumbing.lag import faust_lag
 from services.plumbing.metrics import new_registry
 from services.plumbing.publisher import (
@@ -48,6 +48,7 @@ def build_app(settings: TriageSettings, clock: Clock = SYSTEM_CLOCK) -> faust.Ap
         producer_linger_ms=5,
         producer_max_batch_size=1024 * 1024,
         stream_buffer_maxsize=max(4096, settings.triage_batch_size * 4),
+        fetching=Fetching(settings.triage_fetch_min_bytes, settings.triage_fetch_max_wait_ms),
     )
     registry = new_registry()
     metrics = TriageMetrics(registry)

@@ -27,6 +27,10 @@ class TriageSettings(KafkaSettings):
     )
     triage_batch_size: int = Field(default=1000, ge=1, le=100_000)
     triage_batch_seconds: float = Field(default=0.05, gt=0)
+    # The broker answers a fetch once it holds this much for the worker, or after the wait:
+    # fewer, fuller fetches at moderate rates (services.plumbing.faust_app.Fetching).
+    triage_fetch_min_bytes: int = Field(default=65_536, ge=1)
+    triage_fetch_max_wait_ms: int = Field(default=50, ge=0, le=1_000)
     triage_metrics_port: int = 8002
     triage_log_level: str = "INFO"
 
