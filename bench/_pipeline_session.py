@@ -40,6 +40,10 @@ ES_LIMIT_TWEETS = 20_000
 WARMUP_TIMEOUT_S = 120.0
 
 
+PROBE_GRACE_S = 15.0
+"""After every stage caught up, how long the drain still waits for a probe to be listed."""
+
+
 class SessionError(Exception):
     """The run could not go on; the message says what happened and what to look at."""
 
@@ -211,14 +215,23 @@ class Session:
 
     async def _drain(self, fed_end: float, probes: Probes, services: Services) -> float:
         """Wait until every stage is caught up and every probe seen (at least 3 s, for the
-        timers due at the end of the feed), or ``--drain`` seconds; returns when it ended."""
+        timers due at the end of the feed), or ``--drain`` seconds; returns when it ended.
+        A probe still not listed :data:`PROBE_GRACE_S` after every stage caught up will not be:
+        its case breached before it was indexed (a burst), and the look is at cases not
+        breached. It counts as not visible; the drain does not wait for it."""
         tolerance = Criteria().drain_tolerance
+        caught_up_at: float | None = None
         while time.monotonic() < fed_end + self.args.drain:
             self._check(services)
             await asyncio.sleep(1.0)
             fresh = [s[-1] for s in self.samples.values() if s and s[-1].t > fed_end - self.origin]
             caught_up = len(fresh) == len(self.samples) and all(s.lag <= tolerance for s in fresh)
-            if caught_up and not probes.pending and time.monotonic() >= fed_end + 3:
+            now = time.monotonic()
+            caught_up_at = (caught_up_at or now) if caught_up else None
+            probes_done = not probes.pending or (
+                caught_up_at is not None and now - caught_up_at >= PROBE_GRACE_S
+            )
+            if caught_up and probes_done and now >= fed_end + 3:
                 break
         return time.monotonic()
 
